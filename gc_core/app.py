@@ -1,0 +1,263 @@
+"""The connector: builds everything from configuration and plugins, turns frames into
+handled commands and domain events into client events, and runs the gevent process
+until SIGTERM/SIGINT.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import gevent
+import gevent.event
+
+from . import events
+from .backend import Backend
+from .codec import FrameError, decode, encode_event
+from .commands import SCOPE_AGENT, SCOPE_SYSTEM, CommandRegistry, CommandSpec, Request, Route
+from .config import Config
+from .connection import Connection
+from .domain import DomainEvent
+from .errors import GCError
+from .plugins import PluginManager
+from .resources import schemas_dir
+from .schemas import SchemaRegistry
+from .sessions import AgentBinding, Sessions
+from .workers import KeyedWorkers
+
+log = logging.getLogger("gc")
+
+
+@dataclass
+class CommandContext:
+    """What a command handler gets: the request, where it came from, the agent's
+    binding (for agent commands) and ways to answer."""
+    connector: "Connector"
+    connection: Connection
+    request: Request
+    route: Route
+    binding: Optional[AgentBinding] = None
+
+    @property
+    def params(self) -> dict:
+        return self.request.params
+
+    @property
+    def agent_id(self) -> str:
+        return self.request.agent_id or ""
+
+    @property
+    def session(self):
+        if self.binding is None:
+            raise GCError("SUBSCRIPTION_FAILED", f"agent {self.agent_id} is not connected")
+        return self.binding.session
+
+    @property
+    def backend(self) -> Backend:
+        return self.connector.backend
+
+    def emit(self, event: Any, agent_id: Optional[str] = None) -> None:
+        """Send a request's result to the agent's destination, stamped with its requestId."""
+        events.with_request_id(event, self.request.request_id)
+        target = agent_id or self.agent_id
+        if target in self.connector.sessions.agents:
+            self.connector.emit(target, event)
+        else:
+            self.reply(event)
+
+    def reply(self, event: Any) -> None:
+        """Send to this connection only."""
+        events.with_request_id(event, self.request.request_id)
+        self.connector.send_to_connection(self.connection, event, self.request.agent_id)
+
+    def fail(self, err: GCError) -> None:
+        self.connector.send_to_connection(self.connection, events.error(
+            err, agent_id=self.request.agent_id, request=self.request.origin(),
+            request_id=self.request.request_id), self.request.agent_id)
+
+
+class Connector:
+    def __init__(self, config: Config, plugins: PluginManager):
+        self.config = config
+        self.plugins = plugins
+        hook = plugins.hook
+        gc_conf = config["gc"]
+        events.set_timezone(gc_conf["event_timezone"])
+        schema_dirs = [schemas_dir()] + [d for dirs in hook.gc_schema_dirs() for d in (dirs or [])]
+        self.schemas = SchemaRegistry(schema_dirs)
+        backend = hook.gc_backend(name=gc_conf["backend"], config=config)
+        if backend is None:
+            raise GCError("GENERAL_ERROR", f"no enabled plugin provides the backend {gc_conf['backend']!r}")
+        self.backend: Backend = backend
+        self.routes = CommandRegistry(self._command_specs(), self.schemas, backend.capabilities,
+                                      backend_label=" ".join(filter(None, (backend.name, backend.flavour))))
+        self.mappers: dict[type, list[Callable]] = {}
+        for mapping in hook.gc_event_mappers():
+            for cls, fn in (mapping or {}).items():
+                self.mappers.setdefault(cls, []).append(fn)
+        self.sessions = Sessions(gc_conf["licensed_agents"], gc_conf["destination_backlog"])
+        self.workers = KeyedWorkers(gc_conf["agent_queue"])
+        self.validate_events = gc_conf["validate_events"]
+        self.connections: set[Connection] = set()
+        self.transports: list = []
+        self.status = "OUT_OF_SERVICE"
+        self.extras: dict[str, Any] = {}  # per-process state plugins keep, by "plugin.key"
+        self._stopped = gevent.event.Event()
+        self._started = False
+
+    def _command_specs(self) -> list[CommandSpec]:
+        specs = []
+        for impl in self.plugins.hook.gc_commands.get_hookimpls():
+            for spec in impl.function() or []:
+                specs.append(CommandSpec(**{**spec.__dict__, "plugin": impl.plugin_name}))
+        return specs
+
+    # -- lifecycle ---------------------------------------------------------------
+    def start(self) -> None:
+        self.backend.start(self.on_domain_event)
+        self.status = self.backend.system_info().status
+        self.plugins.hook.gc_startup(connector=self)
+        for transports in self.plugins.hook.gc_transports(connector=self):
+            for transport in transports or []:
+                transport.start()
+                self.transports.append(transport)
+                log.info("%s listening on %s", transport.name, transport.address)
+        self._started = True
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        log.info("stopping")
+        for transport in self.transports:
+            try:
+                transport.stop()
+            except Exception:
+                log.exception("stopping transport %s", transport.name)
+        for conn in list(self.connections):
+            conn.flush_and_close(timeout=1.0)
+        try:
+            self.plugins.hook.gc_shutdown(connector=self)
+        finally:
+            for agent_id in list(self.sessions.agents):
+                binding = self.sessions.unbind(agent_id)
+                try:
+                    binding.session.close()
+                except Exception:
+                    log.exception("closing the session of %s", agent_id)
+            self.backend.stop()
+            self._stopped.set()
+
+    def serve_forever(self) -> None:
+        """Run until SIGTERM or SIGINT, then stop gracefully."""
+        if not self._started:
+            self.start()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            gevent.signal_handler(sig, lambda: gevent.spawn(self.stop))
+        self._stopped.wait()
+
+    def wait_stopped(self, timeout: Optional[float] = None) -> bool:
+        return self._stopped.wait(timeout)
+
+    # -- connections -------------------------------------------------------------
+    def open_connection(self, transport: str, peer: str, write: Callable[[str], None],
+                        close: Callable[[], None], max_queue: int) -> Connection:
+        conn = Connection(self, transport, peer, write, close, max_queue)
+        self.connections.add(conn)
+        log.debug("%r opened", conn)
+        return conn
+
+    def connection_closed(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+        self.sessions.leave(conn)
+        log.debug("%r closed", conn)
+
+    def frame_too_large(self, conn: Connection, size: int, limit: int) -> None:
+        self.send_to_connection(conn, events.error(GCError(
+            "PLEASE_RETRY", f"frame of {size} bytes exceeds the limit of {limit} bytes: discarded")), None)
+
+    def frame_not_text(self, conn: Connection) -> None:
+        self.send_to_connection(conn, events.error(GCError(
+            "PLEASE_RETRY", "frame is not valid UTF-8 text: discarded")), None)
+
+    def handle_frame(self, conn: Connection, text: str) -> None:
+        try:
+            request, route = decode(text, self.routes)
+        except FrameError as exc:
+            partial = exc.partial
+            self.send_to_connection(conn, events.error(
+                exc, agent_id=partial.agent_id if partial else None,
+                request=partial.origin() if partial else None,
+                request_id=partial.request_id if partial else None), None)
+            return
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%r request %s", conn, request.safe())
+        ctx = CommandContext(self, conn, request, route)
+        if route.spec.scope == SCOPE_SYSTEM:
+            self._run(ctx)
+        elif not self.workers.submit(request.agent_id, lambda: self._run(ctx)):
+            ctx.fail(GCError("PLEASE_RETRY", f"{self.workers.max_pending} commands for agent "
+                                             f"{request.agent_id} are still waiting: try again"))
+
+    def _run(self, ctx: CommandContext) -> None:
+        spec = ctx.route.spec
+        try:
+            if spec.scope == SCOPE_AGENT:
+                ctx.binding = self.sessions.require(ctx.connection, ctx.request.agent_id)
+                if spec.supervisor and not ctx.binding.supervisor:
+                    raise GCError("PLEASE_RETRY", f"{spec.type} needs a supervisor: agent {ctx.agent_id} is not one")
+            spec.handler(ctx)
+        except GCError as exc:
+            ctx.fail(exc)
+        except Exception:
+            log.exception("handler of %s failed", spec.type)
+            ctx.fail(GCError("GENERAL_ERROR", f"internal error while handling {spec.type}"))
+
+    # -- events ------------------------------------------------------------------
+    def on_domain_event(self, event: DomainEvent) -> None:
+        """The backend's sink. Called in a greenlet, in the order the backend saw events."""
+        for fn in self.mappers.get(type(event), ()):
+            try:
+                fn(self, event)
+            except Exception:
+                log.exception("mapping %s failed", type(event).__name__)
+
+    def emit(self, agent_id: str, event: Any) -> None:
+        """Send an event to the destination ``agent_id`` is bound to."""
+        binding = self.sessions.agents.get(agent_id)
+        if binding is None:
+            return
+        self._deliver(binding.destination, event, agent_id)
+
+    def _deliver(self, dest, event: Any, agent_id: Optional[str]) -> None:
+        self._check(event)
+        dest.deliver(encode_event(event))
+        self.plugins.hook.gc_event_sent(agent_id=agent_id, destination=dest.name, event=event)
+
+    def send_to_destination(self, name: str, event: Any, agent_id: Optional[str] = None) -> None:
+        dest = self.sessions.destinations.get(name)
+        if dest is not None:
+            self._deliver(dest, event, agent_id)
+
+    def send_to_connection(self, conn: Connection, event: Any, agent_id: Optional[str]) -> None:
+        self._check(event)
+        conn.send(encode_event(event))
+        self.plugins.hook.gc_event_sent(agent_id=agent_id, destination=f"connection:{conn.id}", event=event)
+
+    def broadcast(self, event: Any) -> None:
+        """To every destination (a status change: protocol.md section 5)."""
+        self._check(event)
+        text = encode_event(event)
+        for dest in list(self.sessions.destinations.values()):
+            dest.deliver(text)
+
+    def set_status(self, status: str) -> None:
+        if status != self.status:
+            self.status = status
+            self.broadcast(events.system(status))
+
+    def _check(self, event: Any) -> None:
+        if self.validate_events:
+            problems = self.schemas.event_errors(event)
+            if problems:
+                log.error("outgoing event breaks its schema: %s", "; ".join(problems[:5]))

@@ -1,0 +1,187 @@
+"""The ``gc`` command: ``gc serve``, ``gc plugins``, ``gc schemas``, plus the
+sub-commands plugins add through the ``gc_cli`` hook (``gc emulator``, ``gc sim``)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .config import CORE_DEFAULTS, Config, ConfigError, load_layers
+from .errors import GCError
+from .plugins import PluginError, PluginManager
+
+log = logging.getLogger("gc")
+
+
+def _add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-c", "--config", action="append", type=Path, default=[],
+                   help="TOML configuration file (repeatable; default: conf/gc.toml)")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override one setting, e.g. --set tcp.port=9000")
+
+
+def build(config_files: Sequence[Path] = (), overrides: Sequence[str] = (), env=None):
+    """Configuration + plugin manager for a deployment, as ``gc serve`` builds them."""
+    layers = load_layers(config_files, env=env, overrides=overrides)
+    allow = layers.get("gc", {}).get("plugins", CORE_DEFAULTS["gc"]["plugins"])
+    if isinstance(allow, str):
+        allow = [a.strip() for a in allow.split(",") if a.strip()]
+    plugins = PluginManager()
+    plugins.load_entry_points(allow)
+    defaults = {**CORE_DEFAULTS, **plugins.config_defaults()}
+    config = Config.build(defaults, layers)
+    return config, plugins
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def cmd_serve(args) -> int:
+    from gevent import monkey
+    if not monkey.is_module_patched("socket"):
+        monkey.patch_all()
+    from .app import Connector
+    config, plugins = build(args.config, args.set)
+    _setup_logging(args.log_level or config["gc"]["log_level"])
+    connector = Connector(config, plugins)
+    connector.start()
+    print(f"GC serving ({config['gc']['backend']} backend); "
+          + ", ".join(f"{t.name} on {t.address}" for t in connector.transports), flush=True)
+    connector.serve_forever()
+    return 0
+
+
+def cmd_plugins(args) -> int:
+    config, plugins = build(args.config, args.set)
+    from .app import Connector  # noqa: F401  (import check only)
+    report = []
+    for name, info in plugins.infos.items():
+        entry = {"name": name, "module": info.module, "hooks": info.hooks}
+        if info.distribution:
+            entry["distribution"] = f"{info.distribution} {info.version}"
+        commands = plugins.provided_by(name, "gc_commands") or []
+        if commands:
+            entry["commands"] = sorted(c.type for c in commands)
+        backends = plugins.provided_by(name, "gc_backend_names") or []
+        if backends:
+            entry["backends"] = backends
+        sections = plugins.provided_by(name, "gc_config_defaults") or {}
+        if sections:
+            entry["config"] = {s: config[s] for s in sections}
+        dirs = plugins.provided_by(name, "gc_schema_dirs") or []
+        if dirs:
+            entry["schemas"] = [str(d) for d in dirs]
+        report.append(entry)
+    installed = plugins.installed()
+    enabled = [n for n in plugins.infos if not n.startswith("core:")]
+    if args.json:
+        print(json.dumps({"plugins": report, "installed": installed}, indent=2, default=str))
+        return 0
+    print(f"backend: {config['gc']['backend']}   enabled: {', '.join(enabled)}")
+    print(f"installed but disabled: {', '.join(n for n in installed if n not in enabled) or '-'}")
+    for entry in report:
+        print(f"\n{entry['name']}  ({entry['module']}{', ' + entry['distribution'] if 'distribution' in entry else ''})")
+        print(f"  hooks: {', '.join(entry['hooks'])}")
+        for key in ("commands", "backends", "schemas"):
+            if key in entry:
+                print(f"  {key}: {', '.join(entry[key])}")
+        for section, values in entry.get("config", {}).items():
+            shown = {k: ("***" if "secret" in k or "password" in k else v) for k, v in values.items()}
+            print(f"  [{section}] {json.dumps(shown, default=str)}")
+    return 0
+
+
+def cmd_schemas(args) -> int:
+    from .resources import schemas_dir
+    from .schemas import SchemaRegistry
+    config, plugins = build(args.config, args.set)
+    dirs = [schemas_dir()] + [d for ds in plugins.hook.gc_schema_dirs() for d in (ds or [])]
+    registry = SchemaRegistry(dirs)
+    if args.action == "list":
+        for name in sorted(registry.commands):
+            c = registry.commands[name]
+            print(f"command {name:28} {'/'.join(c.categories):36} ({', '.join(c.positional) or '-'})")
+        for name in sorted(registry.events):
+            print(f"event   {name}")
+        return 0
+    # validate: a frame (request) or an event, from a file, '-' or --frame
+    from .codec import FrameError, decode
+    from .commands import CommandRegistry, CommandSpec
+    routes = CommandRegistry([CommandSpec(n, lambda ctx: None) for n in registry.commands], registry, ())
+    sources = [("--frame", args.frame)] if args.frame else [
+        (f, sys.stdin.read() if f == "-" else Path(f).read_text()) for f in args.files]
+    status = 0
+    for label, text in sources:
+        for lineno, line in enumerate(text.splitlines() if not text.lstrip().startswith(("[", "{")) or "\n{" not in text else [text], 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                obj = None
+            if isinstance(obj, (dict, list)) and registry.event_type(obj) in registry.events and not (
+                    isinstance(obj, dict) and obj.get("type", "").lower() in {n.lower() for n in registry.commands}):
+                problems = registry.event_errors(obj)
+                kind = f"event {registry.event_type(obj)}"
+            else:
+                try:
+                    request, _ = decode(line, routes)
+                    problems, kind = [], f"request {request.type}"
+                except FrameError as exc:
+                    problems, kind = [f"{exc.code}: {exc.description}"], "request"
+            print(f"{label}:{lineno}: {kind}: {'valid' if not problems else 'INVALID'}")
+            for p in problems:
+                print(f"    {p}")
+            status = status or (1 if problems else 0)
+    return status
+
+
+def make_parser(plugins: Optional[PluginManager] = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gc", description="Generic Connector: Cisco Finesse agents over one JSON API.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("serve", help="run the connector (default: the embedded sim contact center)")
+    _add_config_args(p)
+    p.add_argument("--log-level", help="DEBUG, INFO, WARNING ... (default: gc.log_level)")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("plugins", help="list loaded plugins and what each provides")
+    _add_config_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_plugins)
+    p = sub.add_parser("schemas", help="list the JSON Schemas, or validate frames/events against them")
+    _add_config_args(p)
+    p.add_argument("action", choices=["list", "validate"])
+    p.add_argument("files", nargs="*", help="files of frames or events, one per line ('-' = stdin)")
+    p.add_argument("--frame", help="validate this one frame")
+    p.set_defaults(func=cmd_schemas)
+    if plugins is not None:
+        plugins.hook.gc_cli(subparsers=sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    plugins = PluginManager()
+    try:
+        plugins.load_entry_points(None)  # every installed plugin may add sub-commands
+    except PluginError as exc:
+        print(f"gc: warning: {exc}", file=sys.stderr)
+    parser = make_parser(plugins)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except (ConfigError, PluginError, GCError) as exc:
+        print(f"gc: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

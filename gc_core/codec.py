@@ -1,0 +1,129 @@
+"""The two frame forms of protocol.md section 2, decoded into a :class:`Request`.
+
+Canonical: a JSON object ``{"category", "type", "agentId", "params", "requestId"}``
+with ``params`` an object or the spec's positional string. Legacy: ``<Command>#<id>``
+optionally followed by ``|`` and the positional parameters (``Login#1001|secret,1001``,
+``Hello#crm-7``). For Hello/Beat the id is the client destination.
+
+Decoding never echoes a frame's content into an error: a frame may hold a password.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .commands import SCOPE_SYSTEM, CommandRegistry, Request, Route
+from .errors import GCError
+from .schemas import error_rank, request_error
+
+MAX_REQUEST_ID = 64
+
+
+class FrameError(GCError):
+    """A frame that cannot become a request; ``partial`` holds what was understood."""
+
+    def __init__(self, code: str, description: str, partial: Request | None = None):
+        super().__init__(code, description)
+        self.partial = partial
+
+
+def _positional(route: Route, body: str, partial: Request) -> dict[str, str]:
+    names = route.schema.positional
+    values = [v.strip() for v in body.split(",")] if body.strip() else []
+    while values and values[-1] == "":
+        values.pop()
+    if len(values) > len(names):
+        raise FrameError("PLEASE_RETRY", f"{route.spec.type} takes {len(names)} parameter(s) "
+                                         f"({', '.join(names) or 'none'}), got {len(values)}", partial)
+    return {n: v for n, v in zip(names, values) if v != ""}
+
+
+def decode(text: str, routes: CommandRegistry) -> tuple[Request, Route]:
+    frame = text.strip()
+    if not frame:
+        raise FrameError("PLEASE_RETRY", "empty frame")
+    if frame.startswith("{"):
+        try:
+            obj = json.loads(frame)
+        except ValueError as exc:
+            raise FrameError("PLEASE_RETRY", f"frame is not valid JSON ({exc.msg} at column {exc.colno})")
+        return _decode_object(obj, routes)
+    if frame[0] in '["0123456789-' or frame in ("true", "false", "null"):
+        try:
+            json.loads(frame)
+        except ValueError:
+            pass
+        else:
+            raise FrameError("PLEASE_RETRY", "frame must be a JSON object (or a legacy Command#id line)")
+    return _decode_legacy(frame, routes)
+
+
+def _decode_object(obj: Any, routes: CommandRegistry) -> tuple[Request, Route]:
+    if not isinstance(obj, dict):
+        raise FrameError("PLEASE_RETRY", "frame must be a JSON object")
+    type_name = obj.get("type")
+    request_id = obj.get("requestId")
+    partial = Request(type=type_name if isinstance(type_name, str) else "?",
+                      category=obj.get("category") if isinstance(obj.get("category"), str) else None,
+                      agent_id=obj.get("agentId") if isinstance(obj.get("agentId"), str) else None,
+                      request_id=request_id if isinstance(request_id, str) and len(request_id) <= MAX_REQUEST_ID else None)
+    if not isinstance(type_name, str) or not type_name:
+        raise FrameError("PLEASE_RETRY", "missing parameter type (the command name)", partial)
+    try:
+        route = routes.resolve(type_name)
+    except GCError as exc:
+        raise FrameError(exc.code, exc.description, partial)
+    partial.type = route.spec.type
+    params = obj.get("params", {})
+    if isinstance(params, str):
+        params = _positional(route, params, partial)
+    if "params" not in obj and route.schema.positional == ():
+        params = {}
+    request = Request(type=route.spec.type, category=obj.get("category"), agent_id=obj.get("agentId"),
+                      params=params, request_id=request_id, form="json")
+    canonical = request.canonical()
+    for key in obj:  # unknown top-level keys are schema failures too
+        if key not in ("type", "category", "agentId", "params", "requestId"):
+            canonical[key] = obj[key]
+    if "agentId" not in obj:
+        canonical.pop("agentId", None)
+    _validate(routes, route, canonical, partial)
+    return request, route
+
+
+def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]:
+    head, _, body = frame.partition("|")
+    name, _, ident = head.partition("#")
+    name, ident = name.strip(), ident.strip()
+    partial = Request(type=name or "?", form="legacy")
+    if not name:
+        raise FrameError("PLEASE_RETRY", "missing command name before '#'", partial)
+    try:
+        route = routes.resolve(name)
+    except GCError as exc:
+        raise FrameError(exc.code, exc.description, partial)
+    partial.type = route.spec.type
+    if route.spec.scope == SCOPE_SYSTEM:
+        # Hello#<client_destination>: the id is the first positional parameter
+        params = _positional(route, ident + ("," + body if body else ""), partial)
+        request = Request(type=route.spec.type, params=params, form="legacy")
+    else:
+        partial.agent_id = ident or None
+        params = _positional(route, body, partial)
+        request = Request(type=route.spec.type, agent_id=ident or None, params=params, form="legacy")
+    canonical = request.canonical()
+    if request.agent_id is None:
+        canonical.pop("agentId")
+    _validate(routes, route, canonical, partial)
+    return request, route
+
+
+def _validate(routes: CommandRegistry, route: Route, canonical: dict, partial: Request) -> None:
+    errors = sorted(route.schema.validator.iter_errors(canonical), key=error_rank)
+    if errors:
+        err = request_error(errors[0])
+        raise FrameError(err.code, err.description, partial)
+
+
+def encode_event(event: Any) -> str:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,117 @@
+"""Commands: what a plugin registers (:class:`CommandSpec`), the request a frame
+becomes (:class:`Request`), and the router from a command name to its handler.
+
+The router knows each command's categories and positional parameters from its
+schema (``x-gc-categories``, ``x-gc-positional``), so a plugin cannot register a
+command without the schema that validates it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+
+from .errors import GCError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .schemas import CommandSchema, SchemaRegistry
+
+# Where a command runs:
+SCOPE_SYSTEM = "system"    # no agent (Hello, Beat): answered on the connection at once
+SCOPE_CONNECT = "connect"  # names an agent that need not be connected yet (Connect)
+SCOPE_AGENT = "agent"      # needs the agent connected on this connection's destination
+
+SENSITIVE_PARAMS = frozenset({"password"})
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command a plugin handles.
+
+    ``handler(ctx)`` gets a :class:`gc_core.app.CommandContext`. ``requires`` names
+    backend capabilities (:mod:`gc_core.backend`) without which the command is not
+    offered. ``supervisor``: only an agent with the Supervisor role may send it.
+    ``aliases``: other accepted spellings (protocol.md accepts SCHEDULECALLBACK for
+    the spec's SHCEDULECALLBACK)."""
+    type: str
+    handler: Callable[[Any], None]
+    scope: str = SCOPE_AGENT
+    requires: frozenset = frozenset()
+    supervisor: bool = False
+    aliases: tuple = ()
+    plugin: str = ""
+
+
+@dataclass
+class Request:
+    type: str
+    category: Optional[str] = None
+    agent_id: Optional[str] = None
+    params: dict = field(default_factory=dict)
+    request_id: Optional[str] = None
+    form: str = "json"  # json | legacy
+
+    def canonical(self) -> dict:
+        out: dict[str, Any] = {"type": self.type}
+        if self.category is not None:
+            out["category"] = self.category
+        if self.agent_id is not None:
+            out["agentId"] = self.agent_id
+        out["params"] = self.params
+        if self.request_id is not None:
+            out["requestId"] = self.request_id
+        return out
+
+    def safe(self) -> dict:
+        """The request for a log line: passwords replaced."""
+        out = self.canonical()
+        out["params"] = {k: ("***" if k in SENSITIVE_PARAMS else v) for k, v in self.params.items()}
+        return out
+
+    def origin(self) -> dict:
+        """What an Error event echoes of the request."""
+        return {k: v for k, v in (("category", self.category), ("type", self.type)) if v is not None}
+
+
+@dataclass
+class Route:
+    spec: CommandSpec
+    schema: "CommandSchema"
+
+
+class CommandRegistry:
+    """Maps a command name (any case, or an alias) to its route."""
+
+    def __init__(self, specs: Iterable[CommandSpec], schemas: "SchemaRegistry",
+                 capabilities: Iterable[str], backend_label: str = "backend"):
+        self.routes: dict[str, Route] = {}
+        self.unavailable: dict[str, str] = {}  # lower-case name -> why
+        self._names: dict[str, str] = {}
+        caps = set(capabilities)
+        for spec in specs:
+            schema = schemas.commands.get(spec.type)
+            if schema is None:
+                raise GCError("GENERAL_ERROR", f"plugin {spec.plugin!r} registers command {spec.type!r} "
+                                               f"but no schema commands/{spec.type}.json exists")
+            names = (spec.type,) + tuple(spec.aliases)
+            missing = set(spec.requires) - caps
+            if missing:
+                for n in names:
+                    self.unavailable[n.lower()] = (f"{spec.type} is not available on the {backend_label} "
+                                                   f"backend (needs {', '.join(sorted(missing))})")
+                continue
+            if spec.type in self.routes:
+                other = self.routes[spec.type].spec.plugin
+                raise GCError("GENERAL_ERROR", f"command {spec.type!r} registered by both {other!r} and {spec.plugin!r}")
+            self.routes[spec.type] = Route(spec, schema)
+            for n in names:
+                self._names[n.lower()] = spec.type
+
+    def resolve(self, name: str) -> Route:
+        canonical = self._names.get(name.lower())
+        if canonical is None:
+            why = self.unavailable.get(name.lower())
+            raise GCError("PLEASE_RETRY", why or f"unknown command {name!r}")
+        return self.routes[canonical]
+
+    def names(self) -> list[str]:
+        return sorted(self.routes)

@@ -1,0 +1,146 @@
+"""Configuration: TOML files, overridden by environment variables, overridden by
+command-line ``--set`` flags, on top of the defaults every plugin declares.
+
+Layers, lowest first:
+1. defaults declared by the core and by each enabled plugin (``gc_config_defaults``);
+2. the TOML file(s) (``--config FILE``; with none, ``conf/gc.toml`` as shipped);
+3. environment variables ``GC__<SECTION>__<KEY>`` (``GC__TCP__PORT=9000``);
+4. ``--set section.key=value`` on the command line.
+
+Values from 3 and 4 are parsed as TOML values (``9000``, ``true``, ``["a", "b"]``)
+and fall back to plain strings. Every value is checked against its default's type,
+and keys no plugin declared are rejected: a typo is an error, not a silent default.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .resources import conf_dir
+
+ENV_PREFIX = "GC__"
+
+CORE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "gc": {
+        # The plugins this deployment enables, by entry-point name; "*" = all installed.
+        "plugins": ["websocket", "tcp", "sim", "agent"],
+        "backend": "sim",
+        # Connected agents allowed at once; 0 = unlimited. The next Connect gets LICENSES_EXCEEDED.
+        "licensed_agents": 0,
+        "log_level": "INFO",
+        # Events kept for a destination while it has no connection (oldest dropped beyond).
+        "destination_backlog": 1000,
+        # Commands waiting for one agent; beyond it the request is refused with PLEASE_RETRY.
+        "agent_queue": 100,
+        # Validate every outgoing event against its schema and log violations (costs CPU).
+        "validate_events": False,
+        # Time zone of the event timestamps ("UTC" or "local").
+        "event_timezone": "UTC",
+    },
+}
+
+
+class ConfigError(Exception):
+    pass
+
+
+def parse_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _set_path(data: dict, dotted: str, value: Any, origin: str) -> None:
+    if "." not in dotted:
+        raise ConfigError(f"{origin}: {dotted!r} must be section.key")
+    section, key = dotted.split(".", 1)
+    data.setdefault(section, {})[key] = value
+
+
+def load_layers(files: Iterable[Path] = (), env: Mapping[str, str] | None = None,
+                overrides: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """Read layers 2-4 into one nested dict (not yet checked against defaults)."""
+    data: dict[str, dict[str, Any]] = {}
+    files = list(files)
+    if not files:
+        default = conf_dir() / "gc.toml"
+        if default.is_file():
+            files = [default]
+    for f in files:
+        try:
+            with open(f, "rb") as fh:
+                loaded = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read configuration {f}: {exc}") from exc
+        for section, values in loaded.items():
+            if not isinstance(values, dict):
+                raise ConfigError(f"{f}: top-level key {section!r} must be a [section]")
+            data.setdefault(section, {}).update(values)
+    for name, raw in (os.environ if env is None else env).items():
+        if name.startswith(ENV_PREFIX) and "__" in name[len(ENV_PREFIX):]:
+            section, key = name[len(ENV_PREFIX):].lower().split("__", 1)
+            data.setdefault(section, {})[key] = parse_value(raw)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected section.key=value")
+        dotted, raw = item.split("=", 1)
+        _set_path(data, dotted.strip(), parse_value(raw.strip()), "--set")
+    return data
+
+
+def _coerce(section: str, key: str, default: Any, value: Any) -> Any:
+    if default is None or isinstance(value, type(default)):
+        return value
+    if isinstance(default, bool):
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+    elif isinstance(default, int) and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    elif isinstance(default, float) and isinstance(value, (int, str)):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    elif isinstance(default, str) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    elif isinstance(default, list) and isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    raise ConfigError(f"{section}.{key}: expected {type(default).__name__}, got {value!r}")
+
+
+class Config:
+    """Checked configuration: ``config["tcp"]["port"]`` or ``config.get("tcp", "port")``."""
+
+    def __init__(self, data: dict[str, dict[str, Any]]):
+        self._data = data
+
+    @classmethod
+    def build(cls, defaults: Mapping[str, Mapping[str, Any]], layers: Mapping[str, Mapping[str, Any]],
+              *, ignore_unknown_sections: bool = True) -> "Config":
+        merged = copy.deepcopy({s: dict(v) for s, v in defaults.items()})
+        for section, values in layers.items():
+            if section not in merged:
+                if ignore_unknown_sections:
+                    # a section of a plugin that is not enabled: kept, unchecked, unused
+                    merged[section] = dict(values)
+                    continue
+                raise ConfigError(f"unknown configuration section [{section}]")
+            known = defaults[section]
+            for key, value in values.items():
+                if key not in known:
+                    raise ConfigError(f"unknown key {section}.{key} (known: {', '.join(sorted(known))})")
+                merged[section][key] = _coerce(section, key, known[key], value)
+        return cls(merged)
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self._data.setdefault(section, {})
+
+    def get(self, section: str, key: str, default: Any = None) -> Any:
+        return self._data.get(section, {}).get(key, default)
+
+    def sections(self) -> dict[str, dict[str, Any]]:
+        return copy.deepcopy(self._data)

@@ -1,0 +1,92 @@
+"""Hook specifications of the ``gc`` plugin namespace.
+
+Every built-in plugin uses exactly these hooks and is registered through the
+``gc.plugins`` entry-point group, so a third party adds a transport, a backend or a
+feature set the same way the built-ins are added (modelled on tox 4's
+``plugin/spec.py`` and datasette's ``hookspecs.py``).
+
+A plugin is a module (or object) with functions decorated by :data:`hookimpl`.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import pluggy
+
+NAME = "gc"
+hookspec = pluggy.HookspecMarker(NAME)
+hookimpl = pluggy.HookimplMarker(NAME)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .app import Connector
+    from .backend import Backend
+    from .commands import CommandSpec
+    from .config import Config
+
+
+@hookspec
+def gc_config_defaults() -> dict[str, dict[str, Any]]:
+    """Declare this plugin's configuration sections and their defaults:
+    ``{"tcp": {"host": "127.0.0.1", "port": 8766}}``. Values from files, the
+    environment and the command line override them; keys not declared here are
+    rejected, so a typo in a configuration file is an error, not a silent default."""
+
+
+@hookspec
+def gc_schema_dirs() -> list[Path]:
+    """Directories holding this plugin's JSON Schemas (``commands/<Type>.json`` and
+    ``events/<Type>.json``), added to the schema registry."""
+
+
+@hookspec
+def gc_commands() -> list["CommandSpec"]:
+    """The client commands this plugin handles, each a :class:`~gc_core.commands.CommandSpec`
+    naming its category, type, parameters, required backend capabilities and handler."""
+
+
+@hookspec
+def gc_event_mappers() -> dict[type, Callable]:
+    """Map domain event classes to functions ``fn(connector, event)`` that emit the
+    client events it means (``connector.emit(agent_id, event_dict)``). Several plugins
+    may map the same class; each mapper is called."""
+
+
+@hookspec(firstresult=True)
+def gc_backend(name: str, config: "Config") -> "Backend | None":
+    """Build the backend called ``name`` (configuration ``gc.backend``) if this plugin
+    provides it; return None otherwise."""
+
+
+@hookspec
+def gc_backend_names() -> list[str]:
+    """The backend names this plugin can build (for ``gc plugins``)."""
+
+
+@hookspec
+def gc_transports(connector: "Connector") -> list[Any]:
+    """Transports to run, each with ``start()``, ``stop()`` and a ``name``; they feed
+    frames to ``connector.open_connection(...)``."""
+
+
+@hookspec
+def gc_startup(connector: "Connector") -> None:
+    """Called once the backend is started and before transports accept clients."""
+
+
+@hookspec
+def gc_shutdown(connector: "Connector") -> None:
+    """Called on graceful stop, after transports stopped accepting."""
+
+
+@hookspec
+def gc_event_sent(agent_id: str | None, destination: str, event: Any) -> None:
+    """Observe every event handed to a destination (metrics, audit). Must not block."""
+
+
+@hookspec
+def gc_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Add sub-commands to the ``gc`` command line (``gc emulator ...``, ``gc sim ...``).
+    A sub-command sets ``func`` with ``parser.set_defaults(func=...)``; ``func(args)``
+    returns the exit status."""

@@ -1,0 +1,258 @@
+"""Test support: run GC as a real process and talk to it as a client would.
+
+:class:`GCProcess` starts ``gc serve`` in a subprocess with a configuration of the
+test's own, on free loopback ports (port 0, the real ports read from its start-up
+line), and stops it by its PID. :class:`GCClient` is a WebSocket or TCP client that
+validates every event it receives against GC's schemas, so no test can accept an
+event that breaks its schema. Client developers may use both in their own tests.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+from .resources import schemas_dir
+from .schemas import SchemaRegistry
+
+_SCHEMAS: Optional[SchemaRegistry] = None
+
+
+def schema_registry() -> SchemaRegistry:
+    """All schemas of the repository's built-in plugins, compiled once per process."""
+    global _SCHEMAS
+    if _SCHEMAS is None:
+        import importlib
+        dirs = [schemas_dir()]
+        for mod in ("gc_sim",):
+            try:
+                m = importlib.import_module(mod)
+                dirs.append(Path(m.__file__).parent / "schemas")
+            except ImportError:
+                pass
+        _SCHEMAS = SchemaRegistry([d for d in dirs if d.is_dir()])
+    return _SCHEMAS
+
+
+class EventSchemaError(AssertionError):
+    pass
+
+
+def check_event(event: Any, registry: Optional[SchemaRegistry] = None) -> None:
+    registry = registry or schema_registry()
+    problems = registry.event_errors(event)
+    if problems:
+        raise EventSchemaError(f"event breaks its schema: {problems}\n{json.dumps(event)[:2000]}")
+
+
+def to_toml(sections: dict) -> str:
+    lines = []
+    for section, values in sections.items():
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {json.dumps(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+class GCProcess:
+    """``gc serve`` as a child process. Use as a context manager or call stop()."""
+
+    def __init__(self, config: Optional[dict] = None, *, extra_args: Iterable[str] = (),
+                 env: Optional[dict] = None, workdir: Optional[Path] = None, start_timeout: float = 20.0):
+        self.dir = Path(workdir or tempfile.mkdtemp(prefix="gc-test-"))
+        config = {k: dict(v) for k, v in (config or {}).items()}
+        config.setdefault("websocket", {}).setdefault("port", 0)
+        config.setdefault("tcp", {}).setdefault("port", 0)
+        config.setdefault("gc", {}).setdefault("validate_events", True)
+        config.setdefault("gc", {}).setdefault("log_level", "DEBUG")
+        self.config_path = self.dir / "gc.toml"
+        self.config_path.write_text(to_toml(config))
+        self.log_path = self.dir / "gc.log"
+        self._log = open(self.log_path, "wb")
+        cmd = [sys.executable, "-m", "gc_core.cli", "serve", "--config", str(self.config_path), *extra_args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, env={**os.environ, **(env or {})})
+        self.ws_url = self.tcp_address = None
+        deadline = time.monotonic() + start_timeout
+        line = b""
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            text = line.decode(errors="replace")
+            if text.startswith("GC serving"):
+                m = re.search(r"websocket on (ws://\S+)", text)
+                self.ws_url = m.group(1).rstrip(",") if m else None
+                m = re.search(r"tcp on tcp://([\d.]+):(\d+)", text)
+                self.tcp_address = (m.group(1), int(m.group(2))) if m else None
+                return
+        self.stop()
+        raise RuntimeError(f"GC did not start: {line!r}\n{self.log()[-4000:]}")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 10.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        return self.proc.returncode
+
+    def __enter__(self) -> "GCProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def client(self, transport: str = "websocket", **kw) -> "GCClient":
+        if transport == "websocket":
+            return GCClient.websocket(self.ws_url, **kw)
+        return GCClient.tcp(self.tcp_address, **kw)
+
+
+class GCClient:
+    """A client of GC: ``send`` a frame (dict = JSON, str = as is), ``recv`` events.
+
+    Every received event is schema-checked; ``events`` keeps all of them in order."""
+
+    def __init__(self, send_text: Callable[[str], None], recv_text: Callable[[float], Optional[str]],
+                 close: Callable[[], None], validate: bool = True):
+        self._send_text = send_text
+        self._recv_text = recv_text
+        self._close = close
+        self.validate = validate
+        self.events: list = []
+        self._unread: list = []
+
+    @classmethod
+    def websocket(cls, url: str, **kw) -> "GCClient":
+        import websocket  # websocket-client
+        ws = websocket.create_connection(url, timeout=10)
+
+        def recv(timeout: float) -> Optional[str]:
+            ws.settimeout(timeout)
+            try:
+                return ws.recv()
+            except websocket.WebSocketTimeoutException:
+                return None
+        client = cls(ws.send, recv, ws.close, **kw)
+        client.ws = ws
+        return client
+
+    @classmethod
+    def tcp(cls, address, **kw) -> "GCClient":
+        sock = socket.create_connection(address, timeout=10)
+        reader = sock.makefile("rb")
+        buf: list = []
+
+        def recv(timeout: float) -> Optional[str]:
+            sock.settimeout(timeout)
+            try:
+                line = reader.readline()
+            except (socket.timeout, TimeoutError):
+                return None
+            if not line:
+                raise ConnectionError("GC closed the connection")
+            return line.decode("utf-8").rstrip("\n")
+
+        def close() -> None:
+            reader.close()
+            sock.close()
+        client = cls(lambda text: sock.sendall(text.encode("utf-8") + b"\n"), recv, close, **kw)
+        client.sock = sock
+        return client
+
+    def send(self, frame: Any) -> None:
+        self._send_text(frame if isinstance(frame, str) else json.dumps(frame))
+
+    def _read(self, timeout: float) -> Optional[Any]:
+        text = self._recv_text(timeout)
+        if text is None:
+            return None
+        event = json.loads(text)
+        if self.validate:
+            check_event(event)
+        self.events.append(event)
+        return event
+
+    def recv(self, timeout: float = 10.0) -> Any:
+        if self._unread:
+            return self._unread.pop(0)
+        event = self._read(timeout)
+        if event is None:
+            raise TimeoutError(f"no event within {timeout} s")
+        return event
+
+    def expect(self, predicate: Callable[[Any], bool] | str, timeout: float = 10.0, **fields) -> Any:
+        """The first event (unread ones first) matching ``predicate`` (or of that
+        ``type``, with those field values); events passed over stay unread."""
+        if isinstance(predicate, str):
+            type_name = predicate
+            predicate = lambda e: event_type(e) == type_name and all(  # noqa: E731
+                event_obj(e).get(k) == v for k, v in fields.items())
+        for i, event in enumerate(self._unread):
+            if predicate(event):
+                return self._unread.pop(i)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no matching event within {timeout} s; unread: "
+                                   f"{json.dumps(self._unread)[:3000]}")
+            event = self._read(remaining)
+            if event is None:
+                continue
+            if predicate(event):
+                return event
+            self._unread.append(event)
+
+    def request(self, frame: Any, expect: str, timeout: float = 10.0, **fields) -> Any:
+        self.send(frame)
+        return self.expect(expect, timeout, **fields)
+
+    def drain(self, quiet: float = 0.3) -> list:
+        """Read until nothing arrives for ``quiet`` seconds; returns what was unread."""
+        while True:
+            event = self._read(quiet)
+            if event is None:
+                break
+            self._unread.append(event)
+        out, self._unread = self._unread, []
+        return out
+
+    def close(self) -> None:
+        try:
+            self._close()
+        except OSError:
+            pass
+
+    def __enter__(self) -> "GCClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def event_obj(event: Any) -> dict:
+    return event[0] if isinstance(event, list) and event else event
+
+
+def event_type(event: Any) -> Optional[str]:
+    obj = event_obj(event)
+    return obj.get("type") if isinstance(obj, dict) else None

@@ -1,0 +1,74 @@
+"""Domain events -> the spec's agent events.
+
+- UserChanged -> State; on sign-in (LOGOUT -> anything else) also AgentInfo, so a
+  Login answers "Agent State, Agent Info" as the spec says, only when it worked.
+- DialogChanged -> for the agent it concerns:
+  * a call that ended for the agent (DELETE, or its party DROPPED/FAILED): the short
+    InboundCall with state DROPPED (the spec's "Release Call Output");
+  * a consult call the agent is placing, while INITIATING/INITIATED: ConsultCall;
+  * a new call ringing at the agent: NewInboundCall, then InboundCall;
+  * anything else: InboundCall (state = the agent's party state).
+- AgentError -> Error with Finesse's code and the requestId that caused it.
+"""
+from __future__ import annotations
+
+from gc_core import events
+from gc_core.domain import AgentError, DialogChanged, UserChanged
+from gc_core.errors import GCError
+
+from . import dialogs
+
+LAST_STATE = "last_state"
+ANNOUNCED = "announced_dialogs"  # dialogs this agent was told about (NewInboundCall once)
+
+
+def on_user_changed(connector, event: UserChanged) -> None:
+    binding = connector.sessions.agents.get(event.agent_id)
+    if binding is None:
+        return
+    user = event.user
+    if user.extension:
+        binding.extension = user.extension
+    previous = binding.extras.get(LAST_STATE, "LOGOUT")
+    binding.extras[LAST_STATE] = user.state
+    connector.emit(event.agent_id, events.with_request_id(events.state(user, event.agent_id), event.request_id))
+    if previous == "LOGOUT" and user.state not in ("LOGOUT", "UNKNOWN"):
+        connector.emit(event.agent_id, events.with_request_id(events.agent_info(user, event.agent_id),
+                                                              event.request_id))
+
+
+def on_dialog_changed(connector, event: DialogChanged) -> None:
+    binding = connector.sessions.agents.get(event.agent_id)
+    if binding is None:
+        return
+    dialog, agent_id = event.dialog, event.agent_id
+    dialogs.record(binding, dialog, event.change)
+    announced = binding.extras.setdefault(ANNOUNCED, set())
+    me = dialog.participant(binding.extension) if binding.extension else None
+    party = me.state if me else dialog.state
+
+    def send(ev) -> None:
+        connector.emit(agent_id, events.with_request_id(ev, event.request_id))
+
+    if event.change == "DELETE" or party in dialogs.ENDED or dialog.state in dialogs.ENDED:
+        announced.discard(dialog.id)
+        send(events.dropped_call(dialog, agent_id, "FAILED" if "FAILED" in (party, dialog.state) else "DROPPED"))
+        return
+    placing = dialog.from_address == binding.extension
+    if dialog.call_type == "CONSULT" and placing and dialog.state in ("INITIATING", "INITIATED"):
+        send(events.consult_call(dialog, agent_id))
+        return
+    if not placing and party == "ALERTING" and dialog.id not in announced:
+        announced.add(dialog.id)
+        send(events.new_inbound_call(dialog, agent_id))
+    send(events.inbound_call(dialog, agent_id, binding.extension))
+
+
+def on_agent_error(connector, event: AgentError) -> None:
+    err = GCError(event.error_code or "GENERAL_ERROR",
+                  "" if event.error_code else (event.error_type or "asynchronous error"),
+                  finesseErrorType=event.error_type, finesseErrorData=event.error_data)
+    connector.emit(event.agent_id, events.error(err, agent_id=event.agent_id, request_id=event.request_id or None))
+
+
+MAPPERS = {UserChanged: on_user_changed, DialogChanged: on_dialog_changed, AgentError: on_agent_error}

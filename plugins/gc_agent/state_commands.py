@@ -1,0 +1,95 @@
+"""agent_state and agent_work commands: sign in and out, READY / NOT_READY / WORK,
+reason code lists, GetState and refresh."""
+from __future__ import annotations
+
+from gc_core import events
+from gc_core.domain import MobileAgent
+from gc_core.errors import GCError
+
+from . import dialogs
+
+
+def check_password(ctx) -> None:
+    if not ctx.binding.password_matches(ctx.params["password"]):
+        raise GCError("CF_INVALID_PASSWORD_SPECIFIED",
+                      f"the password does not match the one agent {ctx.agent_id} connected with")
+
+
+def login(ctx) -> None:
+    check_password(ctx)
+    ctx.session.change_state("LOGIN", extension=ctx.params["extension"], request_id=ctx.request.request_id or "")
+
+
+def mobile_agent_login(ctx) -> None:
+    check_password(ctx)
+    mode = "CALL_BY_CALL" if str(ctx.params["connectionMode"]).lower() == "true" else "NAILED_CONNECTION"
+    ctx.session.change_state("LOGIN", extension=ctx.params["extension"],
+                             mobile_agent=MobileAgent(mode=mode, dial_number=ctx.params["phone"]),
+                             request_id=ctx.request.request_id or "")
+
+
+def _change(state: str, with_reason: bool = False):
+    def handler(ctx) -> None:
+        reason = ctx.params.get("reasonCode") if with_reason else None
+        ctx.session.change_state(state, reason_code_id=reason, request_id=ctx.request.request_id or "")
+    handler.__name__ = f"change_to_{state.lower()}"
+    handler.__doc__ = f"Ask the backend for {state}; the State event follows from the backend."
+    return handler
+
+
+make_ready = _change("READY")
+make_not_ready = _change("NOT_READY")
+make_not_ready_with_reason = _change("NOT_READY", with_reason=True)
+logout = _change("LOGOUT")
+logout_with_reason = _change("LOGOUT", with_reason=True)
+make_work_not_ready = _change("WORK")
+make_work_ready = _change("WORK_READY")
+
+
+def force_logout(ctx) -> None:
+    """Sign the agent out whatever its state allows: NOT_READY first where the
+    platform only signs out from NOT_READY (UCCE), then LOGOUT."""
+    user = ctx.session.user()
+    rid = ctx.request.request_id or ""
+    if user.state == "LOGOUT":
+        ctx.emit(events.state(user, ctx.agent_id))
+        return
+    if user.state not in ("NOT_READY",):
+        ctx.session.change_state("NOT_READY", request_id=rid)
+    ctx.session.change_state("LOGOUT", request_id=rid)
+
+
+def get_state(ctx) -> None:
+    ctx.emit(events.state(ctx.session.user(), ctx.agent_id))
+
+
+def refresh(ctx) -> None:
+    """Re-send everything a desktop shows: the State, then each live call."""
+    user = ctx.session.user()
+    ctx.binding.extension = user.extension or ctx.binding.extension
+    ctx.emit(events.state(user, ctx.agent_id))
+    ctx.binding.extras.pop(dialogs.KEY, None)  # reload the view from the backend
+    for dialog in dialogs.view(ctx.binding).values():
+        ctx.emit(events.inbound_call(dialog, ctx.agent_id, ctx.binding.extension))
+
+
+def _reason_codes(category: str):
+    def handler(ctx) -> None:
+        codes = ctx.session.reason_codes(category)
+        ctx.emit(events.reason_codes(category, [(c.id, c.label) for c in codes], ctx.agent_id))
+    handler.__name__ = f"reason_codes_{category.lower()}"
+    return handler
+
+
+reason_codes_logout = _reason_codes("LOGOUT")
+reason_codes_not_ready = _reason_codes("NOT_READY")
+
+
+def wrap_up_reason_codes(ctx) -> None:
+    reasons = ctx.session.wrap_up_reasons()
+    ctx.emit(events.reason_codes("WrapUp", [(r.id, r.label) for r in reasons], ctx.agent_id))
+
+
+def require_logged_in(ctx) -> None:
+    if ctx.session.user().state == "LOGOUT":
+        raise GCError("CF_INVALID_OBJECT_STATE", f"agent {ctx.agent_id} is not logged in")

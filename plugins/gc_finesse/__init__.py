@@ -1,0 +1,1 @@
+"""gc plugin 'finesse' (under construction)."""

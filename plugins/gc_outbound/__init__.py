@@ -1,0 +1,1 @@
+"""gc plugin 'outbound' (under construction)."""

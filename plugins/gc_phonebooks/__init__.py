@@ -1,0 +1,1 @@
+"""gc plugin 'phonebooks' (under construction)."""

@@ -1,0 +1,75 @@
+"""The sim plugin: GC's embedded default backend, a simulated contact center.
+
+Provides the ``sim`` backend (configuration section ``[sim]``), the sim-only traffic
+commands (SimCall, SimAnswer, SimHangup, SimPreview, SimStatus) with their schemas,
+the demo traffic timer, and the ``gc sim ...`` command line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from gc_core.hookspecs import hookimpl
+from gc_core.resources import conf_dir
+
+from . import cli, traffic
+
+SCHEMAS = Path(__file__).parent / "schemas"
+
+
+@hookimpl
+def gc_config_defaults():
+    return {"sim": {
+        "site": "",              # TOML site file; "" = conf/sim-site.toml
+        "flavour": "UCCE",       # UCCE | UCCX: which Finesse platform the sim behaves like
+        "external_answer_after": 1.0,  # seconds before an outside number answers (-1: never, tests drive it)
+        "demo_call_interval": 0.0,     # seconds between demo inbound calls (0: off)
+        "demo_call_duration": 20.0,    # seconds a demo customer talks once answered
+    }}
+
+
+@hookimpl
+def gc_backend_names():
+    return ["sim"]
+
+
+@hookimpl
+def gc_backend(name, config):
+    if name != "sim":
+        return None
+    from .backend import SimBackend
+    from .model import ContactCenter, load_site
+    conf = config["sim"]
+    site = load_site(conf["site"] or conf_dir() / "sim-site.toml")
+    model = ContactCenter(site, flavour=conf["flavour"].upper())
+    return SimBackend(model, external_answer_after=conf["external_answer_after"])
+
+
+@hookimpl
+def gc_schema_dirs():
+    return [SCHEMAS]
+
+
+@hookimpl
+def gc_commands():
+    return list(traffic.COMMANDS)
+
+
+@hookimpl
+def gc_startup(connector):
+    conf = connector.config["sim"]
+    if connector.backend.name == "sim" and conf["demo_call_interval"] > 0:
+        demo = traffic.DemoTraffic(connector.backend, conf["demo_call_interval"], conf["demo_call_duration"])
+        demo.start()
+        connector.extras["sim.demo"] = demo
+
+
+@hookimpl
+def gc_shutdown(connector):
+    demo = connector.extras.pop("sim.demo", None)
+    if demo is not None:
+        demo.stop()
+
+
+@hookimpl
+def gc_cli(subparsers):
+    cli.add_commands(subparsers)

@@ -1,0 +1,1 @@
+"""gc plugin 'supervisor' (under construction)."""

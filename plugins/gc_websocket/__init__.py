@@ -1,0 +1,27 @@
+"""WebSocket transport: gevent-websocket on ``gevent.pywsgi``.
+
+``ws://host:port/gc`` carries one request per text message and one event per
+message back. The same port answers plain HTTP: ``/healthz`` (JSON status) and
+``/`` (a one-line status page), for load balancers and humans.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from gc_core.hookspecs import hookimpl
+
+from .server import WebSocketTransport
+
+log = logging.getLogger("gc.websocket")
+
+
+@hookimpl
+def gc_config_defaults():
+    return {"websocket": {"host": "127.0.0.1", "port": 8765, "path": "/gc",
+                          "max_frame_bytes": 65536, "max_queue": 1000}}
+
+
+@hookimpl
+def gc_transports(connector):
+    return [WebSocketTransport(connector, connector.config["websocket"])]

@@ -1,0 +1,1 @@
+"""gc plugin 'zoom' (under construction)."""
