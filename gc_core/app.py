@@ -4,6 +4,7 @@ until SIGTERM/SIGINT.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 from dataclasses import dataclass
@@ -110,13 +111,13 @@ class Connector:
         specs = []
         for impl in self.plugins.hook.gc_commands.get_hookimpls():
             for spec in impl.function() or []:
-                specs.append(CommandSpec(**{**spec.__dict__, "plugin": impl.plugin_name}))
+                specs.append(dataclasses.replace(spec, plugin=impl.plugin_name))
         return specs
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:
         self.backend.start(self.on_domain_event)
-        self.status = self.backend.system_info().status
+        self.status = "IN_SERVICE" if self.backend.system_info().status == "IN_SERVICE" else "OUT_OF_SERVICE"
         self.plugins.hook.gc_startup(connector=self)
         for transports in self.plugins.hook.gc_transports(connector=self):
             for transport in transports or []:
@@ -252,6 +253,9 @@ class Connector:
             dest.deliver(text)
 
     def set_status(self, status: str) -> None:
+        """IN_SERVICE, or OUT_OF_SERVICE for anything less (Finesse's PARTIAL_SERVICE
+        answers 503 too); every destination hears of a change."""
+        status = "IN_SERVICE" if status == "IN_SERVICE" else "OUT_OF_SERVICE"
         if status != self.status:
             self.status = status
             self.broadcast(events.system(status))

@@ -2,7 +2,13 @@
 sub-commands plugins add through the ``gc_cli`` hook (``gc emulator``, ``gc sim``)."""
 from __future__ import annotations
 
-import argparse
+# The gc command is the process's entry point: patch before any plugin imports
+# socket, ssl or threading (requests, slixmpp), or gevent cannot cooperate with them.
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
 import json
 import logging
 import sys
@@ -42,9 +48,6 @@ def _setup_logging(level: str) -> None:
 
 
 def cmd_serve(args) -> int:
-    from gevent import monkey
-    if not monkey.is_module_patched("socket"):
-        monkey.patch_all()
     from .app import Connector
     config, plugins = build(args.config, args.set)
     _setup_logging(args.log_level or config["gc"]["log_level"])

@@ -105,7 +105,7 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
     partial.type = route.spec.type
     if route.spec.scope == SCOPE_SYSTEM:
         # Hello#<client_destination>: the id is the first positional parameter
-        params = _positional(route, ident + ("," + body if body else ""), partial)
+        params = _positional(route, ",".join(part for part in (ident, body) if part), partial)
         request = Request(type=route.spec.type, params=params, form="legacy")
     else:
         partial.agent_id = ident or None

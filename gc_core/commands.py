@@ -30,8 +30,7 @@ class CommandSpec:
     ``handler(ctx)`` gets a :class:`gc_core.app.CommandContext`. ``requires`` names
     backend capabilities (:mod:`gc_core.backend`) without which the command is not
     offered. ``supervisor``: only an agent with the Supervisor role may send it.
-    ``aliases``: other accepted spellings (protocol.md accepts SCHEDULECALLBACK for
-    the spec's SHCEDULECALLBACK)."""
+    ``aliases``: other accepted spellings, in addition to the schema's ``x-gc-aliases``."""
     type: str
     handler: Callable[[Any], None]
     scope: str = SCOPE_AGENT
@@ -92,7 +91,7 @@ class CommandRegistry:
             if schema is None:
                 raise GCError("GENERAL_ERROR", f"plugin {spec.plugin!r} registers command {spec.type!r} "
                                                f"but no schema commands/{spec.type}.json exists")
-            names = (spec.type,) + tuple(spec.aliases)
+            names = (spec.type,) + tuple(spec.aliases) + tuple(schema.aliases)
             missing = set(spec.requires) - caps
             if missing:
                 for n in names:

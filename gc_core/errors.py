@@ -11,6 +11,7 @@ from dataclasses import dataclass
 ORIGIN_GC = "GC"
 ORIGIN_FINESSE = "Finesse"
 ORIGIN_IO = "IOException"
+ORIGIN_ZOOM = "Zoom"
 
 
 @dataclass(frozen=True)

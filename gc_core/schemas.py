@@ -2,8 +2,9 @@
 
 A schema directory holds ``defs.json`` (optional), ``commands/<Type>.json`` and
 ``events/<Type>.json``. Command schemas carry two annotations the core reads:
-``x-gc-categories`` (the categories the command belongs to) and ``x-gc-positional``
-(parameter names in the legacy positional order). A parameter's subschema may map a
+``x-gc-categories`` (the categories the command belongs to), ``x-gc-positional``
+(parameter names in the legacy positional order) and optionally ``x-gc-aliases``
+(other accepted spellings, e.g. SCHEDULECALLBACK for the spec's SHCEDULECALLBACK). A parameter's subschema may map a
 failing validator to a spec error code with ``x-gc-errors`` (``{"required":
 "MISSING_EXTENSION", "pattern": "WRONG_EXTENSION"}``); any other failure is
 ``PLEASE_RETRY`` naming the field.
@@ -31,6 +32,7 @@ class CommandSchema:
     type: str
     categories: tuple
     positional: tuple
+    aliases: tuple
     schema: dict
     validator: Any
     path: Path
@@ -63,6 +65,7 @@ class SchemaRegistry:
                 type=name,
                 categories=tuple(schema.get("x-gc-categories", ())),
                 positional=tuple(schema.get("x-gc-positional", ())),
+                aliases=tuple(schema.get("x-gc-aliases", ())),
                 schema=schema,
                 validator=cls(schema, registry=self.registry, format_checker=cls.FORMAT_CHECKER),
                 path=path,
@@ -79,14 +82,6 @@ class SchemaRegistry:
         except (OSError, ValueError, jsonschema.SchemaError) as exc:
             raise SchemaError(f"{path}: {exc}") from exc
         return schema
-
-    # -- requests ----------------------------------------------------------------
-    def check_request(self, type_name: str, canonical: dict) -> None:
-        """Raise :class:`GCError` with the spec's code if ``canonical`` fails its schema."""
-        cmd = self.commands[type_name]
-        errors = sorted(cmd.validator.iter_errors(canonical), key=error_rank)
-        if errors:
-            raise request_error(errors[0])
 
     # -- events ------------------------------------------------------------------
     def event_type(self, event: Any) -> str | None:

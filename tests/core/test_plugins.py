@@ -91,7 +91,7 @@ def test_external_plugin_adds_a_command(echo_plugin, tmp_path):
         with gc.client("websocket", validate=False) as c:
             c.send({"type": "Echo", "params": {"text": "hello"}, "requestId": "e1"})
             assert c.recv() == {"type": "Echo", "text": "olleh", "requestId": "e1"}
-            c.send("Echo#|abc")  # legacy form too
+            c.send("Echo#abc")  # legacy form too
             assert c.recv() == {"type": "Echo", "text": "cba"}
             c.send({"type": "Echo", "params": {"text": 5}})  # the plugin's schema applies
             assert c.recv()["errorCode"] == "PLEASE_RETRY"
