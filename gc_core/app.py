@@ -182,6 +182,16 @@ class Connector:
             "PLEASE_RETRY", "frame is not valid UTF-8 text: discarded")), None)
 
     def handle_frame(self, conn: Connection, text: str) -> None:
+        """Decode, validate and dispatch one frame. Whatever goes wrong, the client gets
+        an Error event and the connection stays open."""
+        try:
+            self._dispatch(conn, text)
+        except Exception:
+            log.exception("%r: unexpected failure on a frame", conn)
+            self.send_to_connection(conn, events.error(GCError(
+                "GENERAL_ERROR", "internal error while reading the frame")), None)
+
+    def _dispatch(self, conn: Connection, text: str) -> None:
         try:
             request, route = decode(text, self.routes)
         except FrameError as exc:

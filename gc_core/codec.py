@@ -85,8 +85,6 @@ def _decode_object(obj: Any, routes: CommandRegistry) -> tuple[Request, Route]:
     for key in obj:  # unknown top-level keys are schema failures too
         if key not in ("type", "category", "agentId", "params", "requestId"):
             canonical[key] = obj[key]
-    if "agentId" not in obj:
-        canonical.pop("agentId", None)
     _validate(routes, route, canonical, partial)
     return request, route
 
@@ -111,10 +109,7 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
         partial.agent_id = ident or None
         params = _positional(route, body, partial)
         request = Request(type=route.spec.type, agent_id=ident or None, params=params, form="legacy")
-    canonical = request.canonical()
-    if request.agent_id is None:
-        canonical.pop("agentId")
-    _validate(routes, route, canonical, partial)
+    _validate(routes, route, request.canonical(), partial)
     return request, route
 
 

@@ -97,8 +97,10 @@ class GCProcess:
         self.stop()
         raise RuntimeError(f"GC did not start: {line!r}\n{self.log()[-4000:]}")
 
+
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def stop(self, timeout: float = 10.0) -> int:

@@ -88,7 +88,7 @@ def test_frame_over_the_size_limit(small_frames, transport):
         assert err["errorCode"] == "PLEASE_RETRY" and "exceeds the limit of 1024 bytes" in err["errorDescription"]
         still_alive(c)
         # a frame just under the limit still works
-        c.send({"type": "Hello", "params": {"clientDestination": "y" * 900}})
+        c.send('{"type": "Hello",' + " " * 900 + '"params": {"clientDestination": "y"}}')
         assert c.expect("System")["status"] == "IN_SERVICE"
 
 

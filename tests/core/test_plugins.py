@@ -80,7 +80,7 @@ def echo_plugin(tmp_path_factory):
         gc_echo = ["schemas/*/*.json"]
     '''))
     target = tmp_path_factory.mktemp("site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--target", str(target), str(src)], check=True)
     return target
 
