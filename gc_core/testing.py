@@ -160,23 +160,27 @@ class GCClient:
     @classmethod
     def tcp(cls, address, **kw) -> "GCClient":
         sock = socket.create_connection(address, timeout=10)
-        reader = sock.makefile("rb")
-        buf: list = []
+        buf = bytearray()
 
         def recv(timeout: float) -> Optional[str]:
-            sock.settimeout(timeout)
-            try:
-                line = reader.readline()
-            except (socket.timeout, TimeoutError):
-                return None
-            if not line:
-                raise ConnectionError("GC closed the connection")
-            return line.decode("utf-8").rstrip("\n")
+            deadline = time.monotonic() + timeout
+            while b"\n" not in buf:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                sock.settimeout(remaining)
+                try:
+                    data = sock.recv(65536)
+                except (socket.timeout, TimeoutError):
+                    return None
+                if not data:
+                    raise ConnectionError("GC closed the connection")
+                buf.extend(data)
+            line, _, rest = bytes(buf).partition(b"\n")
+            buf[:] = rest
+            return line.decode("utf-8")
 
-        def close() -> None:
-            reader.close()
-            sock.close()
-        client = cls(lambda text: sock.sendall(text.encode("utf-8") + b"\n"), recv, close, **kw)
+        client = cls(lambda text: sock.sendall(text.encode("utf-8") + b"\n"), recv, sock.close, **kw)
         client.sock = sock
         return client
 
