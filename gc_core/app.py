@@ -5,6 +5,7 @@ until SIGTERM/SIGINT.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import signal
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ class CommandContext:
     request: Request
     route: Route
     binding: Optional[AgentBinding] = None
+    # Set when a supervisor (``binding``) acts on this member of its team.
+    member_id: Optional[str] = None
 
     @property
     def params(self) -> dict:
@@ -78,6 +81,27 @@ class CommandContext:
             request_id=self.request.request_id), self.request.agent_id)
 
 
+class MemberRequests:
+    """Who asked for a change of a team member: the member's resulting events go to
+    the supervisor's destination too. Keyed by requestId (one is assigned when the
+    client sent none); the oldest entries are forgotten beyond ``limit``."""
+
+    def __init__(self, limit: int = 10000):
+        self.limit = limit
+        self._by_request: dict[str, str] = {}
+        self._ids = itertools.count(1)
+
+    def remember(self, ctx: CommandContext) -> None:
+        if not ctx.request.request_id:
+            ctx.request.request_id = f"gc-{next(self._ids)}"
+        self._by_request[ctx.request.request_id] = ctx.binding.agent_id
+        while len(self._by_request) > self.limit:
+            self._by_request.pop(next(iter(self._by_request)))
+
+    def supervisor_for(self, request_id: str) -> Optional[str]:
+        return self._by_request.get(request_id) if request_id else None
+
+
 class Connector:
     def __init__(self, config: Config, plugins: PluginManager):
         self.config = config
@@ -99,6 +123,7 @@ class Connector:
                 self.mappers.setdefault(cls, []).append(fn)
         self.sessions = Sessions(gc_conf["licensed_agents"], gc_conf["destination_backlog"])
         self.workers = KeyedWorkers(gc_conf["agent_queue"])
+        self.member_requests = MemberRequests()
         self.validate_events = gc_conf["validate_events"]
         self.connections: set[Connection] = set()
         self.transports: list = []
@@ -214,7 +239,14 @@ class Connector:
         spec = ctx.route.spec
         try:
             if spec.scope == SCOPE_AGENT:
-                ctx.binding = self.sessions.require(ctx.connection, ctx.request.agent_id)
+                try:
+                    ctx.binding = self.sessions.require(ctx.connection, ctx.request.agent_id)
+                except GCError:
+                    supervisor = self._supervisor_of(ctx.connection, ctx.request.agent_id) if spec.member_ok else None
+                    if supervisor is None:
+                        raise
+                    ctx.binding, ctx.member_id = supervisor, ctx.request.agent_id
+                    self.member_requests.remember(ctx)
                 if spec.supervisor and not ctx.binding.supervisor:
                     raise GCError("PLEASE_RETRY", f"{spec.type} needs a supervisor: agent {ctx.agent_id} is not one")
             spec.handler(ctx)
@@ -223,6 +255,20 @@ class Connector:
         except Exception:
             log.exception("handler of %s failed", spec.type)
             ctx.fail(GCError("GENERAL_ERROR", f"internal error while handling {spec.type}"))
+
+    def _supervisor_of(self, conn: Connection, member_id: Optional[str]) -> Optional[AgentBinding]:
+        """A supervisor connected on this connection's destinations whose team has ``member_id``."""
+        for binding in list(self.sessions.agents.values()):
+            if not binding.supervisor or binding.destination.name not in conn.destinations:
+                continue
+            for team_id in binding.supervised_teams:
+                try:
+                    members = binding.session.team(team_id).users
+                except Exception:
+                    continue
+                if any(m.login_id == member_id for m in members):
+                    return binding
+        return None
 
     # -- events ------------------------------------------------------------------
     def on_domain_event(self, event: DomainEvent) -> None:

@@ -36,6 +36,10 @@ class CommandSpec:
     scope: str = SCOPE_AGENT
     requires: frozenset = frozenset()
     supervisor: bool = False
+    # A supervisor may send it naming a member of a team it supervises (protocol.md:
+    # the supervisor's Logout / MakeNotReady of a team member); the handler then sees
+    # ctx.member_id and acts through the supervisor's session.
+    member_ok: bool = False
     aliases: tuple = ()
     plugin: str = ""
 

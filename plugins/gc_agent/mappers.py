@@ -23,6 +23,9 @@ ANNOUNCED = "announced_dialogs"  # dialogs this agent was told about (NewInbound
 
 
 def on_user_changed(connector, event: UserChanged) -> None:
+    supervisor = connector.member_requests.supervisor_for(event.request_id)
+    if supervisor and supervisor != event.agent_id:  # a supervisor asked for this change
+        connector.emit(supervisor, events.with_request_id(events.state(event.user, event.agent_id), event.request_id))
     binding = connector.sessions.agents.get(event.agent_id)
     if binding is None:
         return

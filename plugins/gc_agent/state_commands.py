@@ -30,6 +30,9 @@ def mobile_agent_login(ctx) -> None:
 
 def _change(state: str, with_reason: bool = False):
     def handler(ctx) -> None:
+        if ctx.member_id:  # a supervisor changing a member of its team (no reason code then)
+            ctx.session.change_member_state(ctx.member_id, state, request_id=ctx.request.request_id or "")
+            return
         reason = ctx.params.get("reasonCode") if with_reason else None
         ctx.session.change_state(state, reason_code_id=reason, request_id=ctx.request.request_id or "")
     handler.__name__ = f"change_to_{state.lower()}"
