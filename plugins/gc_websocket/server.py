@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 
 import gevent.pywsgi
 from geventwebsocket.exceptions import ProtocolError, WebSocketError
@@ -119,6 +120,10 @@ class WebSocketTransport:
 
     def serve(self, ws: WebSocket, environ) -> None:
         peer = f"{environ.get('REMOTE_ADDR')}:{environ.get('REMOTE_PORT')}"
+        try:  # events are small frames: without this, Nagle + delayed ACKs add ~40 ms each
+            ws.handler.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (AttributeError, OSError):
+            pass
         conn = self.connector.open_connection("websocket", peer, ws.send, ws.close, self.conf["max_queue"])
         limit = self.conf["max_frame_bytes"]
         try:
