@@ -5,9 +5,9 @@ until SIGTERM/SIGINT.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import logging
 import signal
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -42,6 +42,12 @@ class CommandContext:
     binding: Optional[AgentBinding] = None
     # Set when a supervisor (``binding``) acts on this member of its team.
     member_id: Optional[str] = None
+    _correlation: Optional[str] = None
+
+    @property
+    def backend_request_id(self) -> str:
+        """The request id to give the backend (a private token for member actions)."""
+        return self._correlation or self.request.request_id or ""
 
     @property
     def params(self) -> dict:
@@ -82,24 +88,31 @@ class CommandContext:
 
 
 class MemberRequests:
-    """Who asked for a change of a team member: the member's resulting events go to
-    the supervisor's destination too. Keyed by requestId (one is assigned when the
-    client sent none); the oldest entries are forgotten beyond ``limit``."""
+    """Correlates a supervisor's command on a team member with the member's events.
+
+    The backend is given a private token as the request id (never shown to a client);
+    the member's events come back carrying it, so the supervisor gets them with its
+    own requestId (if it sent one) and the member's destination gets them with none
+    (its client did not ask). The oldest tokens are forgotten beyond ``limit``."""
+
+    PREFIX = "gcm-"
 
     def __init__(self, limit: int = 10000):
         self.limit = limit
-        self._by_request: dict[str, str] = {}
-        self._ids = itertools.count(1)
+        self._tokens: dict[str, tuple[str, Optional[str]]] = {}
 
-    def remember(self, ctx: CommandContext) -> None:
-        if not ctx.request.request_id:
-            ctx.request.request_id = f"gc-{next(self._ids)}"
-        self._by_request[ctx.request.request_id] = ctx.binding.agent_id
-        while len(self._by_request) > self.limit:
-            self._by_request.pop(next(iter(self._by_request)))
+    def open(self, supervisor_id: str, client_request_id: Optional[str]) -> str:
+        token = self.PREFIX + uuid.uuid4().hex
+        self._tokens[token] = (supervisor_id, client_request_id)
+        while len(self._tokens) > self.limit:
+            self._tokens.pop(next(iter(self._tokens)))
+        return token
 
-    def supervisor_for(self, request_id: str) -> Optional[str]:
-        return self._by_request.get(request_id) if request_id else None
+    def resolve(self, request_id: str) -> Optional[tuple[str, Optional[str]]]:
+        """(supervisor agent id, the supervisor's requestId) for a token, else None."""
+        if not request_id or not request_id.startswith(self.PREFIX):
+            return None
+        return self._tokens.get(request_id)
 
 
 class Connector:
@@ -246,7 +259,7 @@ class Connector:
                     if supervisor is None:
                         raise
                     ctx.binding, ctx.member_id = supervisor, ctx.request.agent_id
-                    self.member_requests.remember(ctx)
+                    ctx._correlation = self.member_requests.open(supervisor.agent_id, ctx.request.request_id)
                 if spec.supervisor and not ctx.binding.supervisor:
                     raise GCError("PLEASE_RETRY", f"{spec.type} needs a supervisor: agent {ctx.agent_id} is not one")
             spec.handler(ctx)

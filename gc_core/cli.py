@@ -74,8 +74,9 @@ def cmd_plugins(args) -> int:
         if backends:
             entry["backends"] = backends
         sections = plugins.provided_by(name, "gc_config_defaults") or {}
-        if sections:
-            entry["config"] = {s: config[s] for s in sections}
+        if sections:  # secrets masked in both outputs (text and --json)
+            entry["config"] = {s: {k: ("***" if "secret" in k or "password" in k else v)
+                                   for k, v in config[s].items()} for s in sections}
         dirs = plugins.provided_by(name, "gc_schema_dirs") or []
         if dirs:
             entry["schemas"] = [str(d) for d in dirs]
@@ -94,8 +95,7 @@ def cmd_plugins(args) -> int:
             if key in entry:
                 print(f"  {key}: {', '.join(entry[key])}")
         for section, values in entry.get("config", {}).items():
-            shown = {k: ("***" if "secret" in k or "password" in k else v) for k, v in values.items()}
-            print(f"  [{section}] {json.dumps(shown, default=str)}")
+            print(f"  [{section}] {json.dumps(values, default=str)}")
     return 0
 
 

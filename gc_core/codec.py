@@ -93,7 +93,7 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
     head, _, body = frame.partition("|")
     name, _, ident = head.partition("#")
     name, ident = name.strip(), ident.strip()
-    partial = Request(type=name or "?", form="legacy")
+    partial = Request(type=name or "?", agent_id=ident or None, form="legacy")
     if not name:
         raise FrameError("PLEASE_RETRY", "missing command name before '#'", partial)
     try:
@@ -102,11 +102,11 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
         raise FrameError(exc.code, exc.description, partial)
     partial.type = route.spec.type
     if route.spec.scope == SCOPE_SYSTEM:
+        partial.agent_id = None
         # Hello#<client_destination>: the id is the first positional parameter
         params = _positional(route, ",".join(part for part in (ident, body) if part), partial)
         request = Request(type=route.spec.type, params=params, form="legacy")
     else:
-        partial.agent_id = ident or None
         params = _positional(route, body, partial)
         request = Request(type=route.spec.type, agent_id=ident or None, params=params, form="legacy")
     _validate(routes, route, request.canonical(), partial)

@@ -11,6 +11,7 @@ from gc_core.errors import GCError
 
 KEY = "dialogs"
 ENDED = ("DROPPED", "FAILED")
+WRAP_UP = "WRAP_UP"  # the agent's party of a call kept for wrap-up (dialog state DROPPED)
 
 
 def view(binding) -> dict[str, Dialog]:
@@ -37,7 +38,9 @@ def record(binding, dialog: Dialog, change: str) -> None:
     if cache is None:
         return
     mine = dialog.participant(binding.extension) if binding.extension else None
-    if change == "DELETE" or dialog.state in ENDED or (mine is not None and mine.state in ENDED):
+    if change != "DELETE" and mine is not None and mine.state == WRAP_UP:
+        cache[dialog.id] = dialog  # the call is over but kept for wrap-up: wrapup may name it
+    elif change == "DELETE" or dialog.state in ENDED or (mine is not None and mine.state in ENDED):
         cache.pop(dialog.id, None)
     else:
         cache[dialog.id] = dialog

@@ -1,7 +1,9 @@
 """Domain events -> the spec's agent events.
 
-- UserChanged -> State; on sign-in (LOGOUT -> anything else) also AgentInfo, so a
-  Login answers "Agent State, Agent Info" as the spec says, only when it worked.
+- UserChanged -> State; on sign-in (LOGOUT -> anything else, or the answer to a
+  Login) also AgentInfo, so a Login answers "Agent State, Agent Info" as the spec
+  says, only when it worked. A binding that has not seen a state yet (an agent
+  connected while already signed in) gets no AgentInfo with its first State.
 - DialogChanged -> for the agent it concerns:
   * a call that ended for the agent (DELETE, or its party DROPPED/FAILED): the short
     InboundCall with state DROPPED (the spec's "Release Call Output");
@@ -19,23 +21,33 @@ from gc_core.errors import GCError
 from . import dialogs
 
 LAST_STATE = "last_state"
+LOGIN_PENDING = "login_pending"  # requestId of a Login whose State answer is still due
 ANNOUNCED = "announced_dialogs"  # dialogs this agent was told about (NewInboundCall once)
 
 
+def _own_request_id(connector, event) -> str:
+    """The requestId the agent's own client gave, or "" when a supervisor caused it."""
+    return "" if connector.member_requests.resolve(event.request_id) else event.request_id
+
+
 def on_user_changed(connector, event: UserChanged) -> None:
-    supervisor = connector.member_requests.supervisor_for(event.request_id)
-    if supervisor and supervisor != event.agent_id:  # a supervisor asked for this change
-        connector.emit(supervisor, events.with_request_id(events.state(event.user, event.agent_id), event.request_id))
+    asked_by = connector.member_requests.resolve(event.request_id)
+    if asked_by and asked_by[0] != event.agent_id:  # a supervisor asked for this change
+        connector.emit(asked_by[0], events.with_request_id(events.state(event.user, event.agent_id), asked_by[1]))
+    event = UserChanged(event.agent_id, event.user, _own_request_id(connector, event))
     binding = connector.sessions.agents.get(event.agent_id)
     if binding is None:
         return
     user = event.user
     if user.extension:
         binding.extension = user.extension
-    previous = binding.extras.get(LAST_STATE, "LOGOUT")
+    previous = binding.extras.get(LAST_STATE)
     binding.extras[LAST_STATE] = user.state
+    login = binding.extras.get(LOGIN_PENDING) == (event.request_id or "")
+    if login:
+        del binding.extras[LOGIN_PENDING]
     connector.emit(event.agent_id, events.with_request_id(events.state(user, event.agent_id), event.request_id))
-    if previous == "LOGOUT" and user.state not in ("LOGOUT", "UNKNOWN"):
+    if (previous == "LOGOUT" or login) and user.state not in ("LOGOUT", "UNKNOWN"):
         connector.emit(event.agent_id, events.with_request_id(events.agent_info(user, event.agent_id),
                                                               event.request_id))
 
@@ -68,9 +80,16 @@ def on_dialog_changed(connector, event: DialogChanged) -> None:
 
 
 def on_agent_error(connector, event: AgentError) -> None:
+    asked_by = connector.member_requests.resolve(event.request_id)
     err = GCError(event.error_code or "GENERAL_ERROR",
                   "" if event.error_code else (event.error_type or "asynchronous error"),
                   finesseErrorType=event.error_type, finesseErrorData=event.error_data)
+    if asked_by:  # a supervisor's command on this member failed: tell the supervisor only
+        connector.emit(asked_by[0], events.error(err, agent_id=event.agent_id, request_id=asked_by[1]))
+        return
+    binding = connector.sessions.agents.get(event.agent_id)
+    if binding is not None and binding.extras.get(LOGIN_PENDING) == (event.request_id or ""):
+        del binding.extras[LOGIN_PENDING]  # the Login failed: no State answer will come
     connector.emit(event.agent_id, events.error(err, agent_id=event.agent_id, request_id=event.request_id or None))
 
 

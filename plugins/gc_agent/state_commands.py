@@ -7,6 +7,7 @@ from gc_core.domain import MobileAgent
 from gc_core.errors import GCError
 
 from . import dialogs
+from .mappers import LOGIN_PENDING
 
 
 def check_password(ctx) -> None:
@@ -15,23 +16,33 @@ def check_password(ctx) -> None:
                       f"the password does not match the one agent {ctx.agent_id} connected with")
 
 
-def login(ctx) -> None:
+def _sign_in(ctx, **kwargs) -> None:
+    """LOGIN; the State that answers it brings AgentInfo too (see mappers.LOGIN_PENDING),
+    also when the agent was already signed in."""
     check_password(ctx)
-    ctx.session.change_state("LOGIN", extension=ctx.params["extension"], request_id=ctx.request.request_id or "")
+    rid = ctx.request.request_id or ""
+    ctx.binding.extras[LOGIN_PENDING] = rid
+    try:
+        ctx.session.change_state("LOGIN", extension=ctx.params["extension"], request_id=rid, **kwargs)
+    except Exception:
+        if ctx.binding.extras.get(LOGIN_PENDING) == rid:
+            del ctx.binding.extras[LOGIN_PENDING]
+        raise
+
+
+def login(ctx) -> None:
+    _sign_in(ctx)
 
 
 def mobile_agent_login(ctx) -> None:
-    check_password(ctx)
     mode = "CALL_BY_CALL" if str(ctx.params["connectionMode"]).lower() == "true" else "NAILED_CONNECTION"
-    ctx.session.change_state("LOGIN", extension=ctx.params["extension"],
-                             mobile_agent=MobileAgent(mode=mode, dial_number=ctx.params["phone"]),
-                             request_id=ctx.request.request_id or "")
+    _sign_in(ctx, mobile_agent=MobileAgent(mode=mode, dial_number=ctx.params["phone"]))
 
 
 def _change(state: str, with_reason: bool = False):
     def handler(ctx) -> None:
         if ctx.member_id:  # a supervisor changing a member of its team (no reason code then)
-            ctx.session.change_member_state(ctx.member_id, state, request_id=ctx.request.request_id or "")
+            ctx.session.change_member_state(ctx.member_id, state, request_id=ctx.backend_request_id)
             return
         reason = ctx.params.get("reasonCode") if with_reason else None
         ctx.session.change_state(state, reason_code_id=reason, request_id=ctx.request.request_id or "")
