@@ -112,6 +112,13 @@ class AgentSession(abc.ABC):
     def unsubscribe_team(self, team_id: str) -> None:
         raise NotImplementedError
 
+    def subscribe_queue(self, queue_id: str) -> None:
+        """Start ``QueueChanged`` events for ``queue_id`` (Finesse: the Queue node)."""
+        raise NotImplementedError
+
+    def unsubscribe_queue(self, queue_id: str) -> None:
+        raise NotImplementedError
+
     @abc.abstractmethod
     def close(self) -> None:
         """Drop subscriptions and credentials. The agent's backend state is kept."""

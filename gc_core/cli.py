@@ -59,9 +59,15 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def _schema_registry(plugins: PluginManager):
+    from .resources import schemas_dir
+    from .schemas import SchemaRegistry
+    return SchemaRegistry([schemas_dir()] + [d for ds in plugins.hook.gc_schema_dirs() for d in (ds or [])])
+
+
 def cmd_plugins(args) -> int:
     config, plugins = build(args.config, args.set)
-    from .app import Connector  # noqa: F401  (import check only)
+    registry = _schema_registry(plugins)
     report = []
     for name, info in plugins.infos.items():
         entry = {"name": name, "module": info.module, "hooks": info.hooks}
@@ -69,7 +75,10 @@ def cmd_plugins(args) -> int:
             entry["distribution"] = f"{info.distribution} {info.version}"
         commands = plugins.provided_by(name, "gc_commands") or []
         if commands:
-            entry["commands"] = sorted(c.type for c in commands)
+            entry["commands"] = sorted({c.type for c in commands})
+            # the schema each command is validated against (core schemas/ or the plugin's own)
+            entry["command_schemas"] = {c: str(registry.commands[c].path) if c in registry.commands else None
+                                        for c in entry["commands"]}
         backends = plugins.provided_by(name, "gc_backend_names") or []
         if backends:
             entry["backends"] = backends
@@ -94,17 +103,17 @@ def cmd_plugins(args) -> int:
         for key in ("commands", "backends", "schemas"):
             if key in entry:
                 print(f"  {key}: {', '.join(entry[key])}")
+        if "command_schemas" in entry:
+            dirs = sorted({str(Path(p).parent) if p else "MISSING" for p in entry["command_schemas"].values()})
+            print(f"  command schemas in: {', '.join(dirs)}")
         for section, values in entry.get("config", {}).items():
             print(f"  [{section}] {json.dumps(values, default=str)}")
     return 0
 
 
 def cmd_schemas(args) -> int:
-    from .resources import schemas_dir
-    from .schemas import SchemaRegistry
     config, plugins = build(args.config, args.set)
-    dirs = [schemas_dir()] + [d for ds in plugins.hook.gc_schema_dirs() for d in (ds or [])]
-    registry = SchemaRegistry(dirs)
+    registry = _schema_registry(plugins)
     if args.action == "list":
         for name in sorted(registry.commands):
             c = registry.commands[name]

@@ -35,6 +35,8 @@ class CommandSpec:
     handler: Callable[[Any], None]
     scope: str = SCOPE_AGENT
     requires: frozenset = frozenset()
+    # At least one of these capabilities too (e.g. UCCE outbound preview or UCCX direct preview).
+    requires_any: frozenset = frozenset()
     supervisor: bool = False
     # A supervisor may send it naming a member of a team it supervises (protocol.md:
     # the supervisor's Logout / MakeNotReady of a team member); the handler then sees
@@ -97,6 +99,8 @@ class CommandRegistry:
                                                f"but no schema commands/{spec.type}.json exists")
             names = (spec.type,) + tuple(spec.aliases) + tuple(schema.aliases)
             missing = set(spec.requires) - caps
+            if spec.requires_any and not set(spec.requires_any) & caps:
+                missing.add(" or ".join(sorted(spec.requires_any)))
             if missing:
                 for n in names:
                     self.unavailable[n.lower()] = (f"{spec.type} is not available on the {backend_label} "

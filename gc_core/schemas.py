@@ -45,22 +45,27 @@ class SchemaRegistry:
         self.event_schemas: dict[str, dict] = {}
         self._paths: dict[str, Path] = {}
         resources = []
-        raw_commands, raw_events = {}, {}
+        raw_commands: dict[str, tuple] = {}
+        raw_events: dict[str, tuple] = {}
+        ids: dict[str, Path] = {}
         for d in dirs:
             d = Path(d)
             for path in sorted(d.glob("*.json")) + sorted(d.glob("commands/*.json")) + sorted(d.glob("events/*.json")):
                 schema = self._read(path)
                 if "$id" in schema:
+                    if schema["$id"] in ids:
+                        raise SchemaError(f"{path}: $id {schema['$id']} already defined by {ids[schema['$id']]}")
+                    ids[schema["$id"]] = path
                     resources.append((schema["$id"], DRAFT202012.create_resource(schema)))
-                if path.parent.name == "commands":
-                    raw_commands[path.stem] = (schema, path)
-                elif path.parent.name == "events":
-                    raw_events[path.stem] = (schema, path)
+                kind = {"commands": raw_commands, "events": raw_events}.get(path.parent.name)
+                if kind is not None:
+                    if path.stem in kind:  # a plugin may add schemas, never replace one
+                        raise SchemaError(f"{path}: {path.parent.name[:-1]} {path.stem} already defined "
+                                          f"by {kind[path.stem][1]}")
+                    kind[path.stem] = (schema, path)
         self.registry = referencing.Registry().with_resources(resources)
         cls = jsonschema.Draft202012Validator
         for name, (schema, path) in raw_commands.items():
-            if name in self.commands:
-                raise SchemaError(f"command schema {name} defined twice ({path})")
             self.commands[name] = CommandSchema(
                 type=name,
                 categories=tuple(schema.get("x-gc-categories", ())),

@@ -176,5 +176,11 @@ class SimSession(b.AgentSession):
     def unsubscribe_team(self, team_id):
         pass
 
+    def subscribe_queue(self, queue_id):
+        """The sim publishes every queue's changes; the core filters by subscription."""
+
+    def unsubscribe_queue(self, queue_id):
+        pass
+
     def close(self):
         pass

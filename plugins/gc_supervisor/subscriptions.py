@@ -1,0 +1,124 @@
+"""Supervisors' subscriptions: team members' state changes (getteamusers with
+subscribe=true) and, on UCCE, queue statistics (after getqueuelist).
+
+State is kept per binding (``binding.extras``), so it ends with the binding: an
+agent connected again (from anywhere) starts without subscriptions, and nothing is
+sent to an agent no longer bound. An index in ``connector.extras`` finds the
+subscribers of a team or queue without scanning every binding; entries whose
+binding ended are dropped when next met.
+
+Both kinds stop when the supervisor signs out (its UserChanged with state LOGOUT).
+The backend is told (``session.subscribe_team`` / ``unsubscribe_team``; for queues
+``subscribe_queue`` / ``unsubscribe_queue`` where the session has them) so a Finesse
+session subscribes its XMPP nodes ``/finesse/api/Team/{id}/Users`` and
+``/finesse/api/Queue/{id}``; the sim publishes everything and needs nothing.
+"""
+from __future__ import annotations
+
+import logging
+
+from gc_core import events
+from gc_core.domain import QueueChanged, TeamMemberChanged, UserChanged
+from gc_core.errors import GCError
+
+from .queue_stats import SHAPE_UCCE, queue_stats
+
+log = logging.getLogger("gc.supervisor")
+
+TEAMS = "supervisor.teams"          # binding.extras: team ids whose member changes are sent
+QUEUES = "supervisor.queues"        # binding.extras: queue ids whose statistics changes are sent
+TEAM_INDEX = "supervisor.team_subscribers"    # connector.extras: team id -> {agent id}
+QUEUE_INDEX = "supervisor.queue_subscribers"  # connector.extras: queue id -> {agent id}
+
+
+def _index(connector, key: str) -> dict:
+    return connector.extras.setdefault(key, {})
+
+
+def subscribe_team(connector, binding, team_id: str) -> None:
+    subs = binding.extras.setdefault(TEAMS, set())
+    if team_id not in subs:
+        try:
+            binding.session.subscribe_team(team_id)
+        except NotImplementedError:
+            raise GCError("PLEASE_RETRY", f"the {connector.backend.name} backend cannot subscribe to "
+                                          f"team {team_id}'s changes") from None
+        subs.add(team_id)
+    _index(connector, TEAM_INDEX).setdefault(team_id, set()).add(binding.agent_id)
+
+
+def unsubscribe_team(connector, binding, team_id: str) -> None:
+    subs = binding.extras.get(TEAMS)
+    if not subs or team_id not in subs:
+        return
+    subs.discard(team_id)
+    _index(connector, TEAM_INDEX).get(team_id, set()).discard(binding.agent_id)
+    try:
+        binding.session.unsubscribe_team(team_id)
+    except Exception:  # the session may be gone already; the subscription ends with it
+        log.debug("unsubscribing %s from team %s failed", binding.agent_id, team_id, exc_info=True)
+
+
+def subscribe_queues(connector, binding, queue_ids) -> None:
+    subs = binding.extras.setdefault(QUEUES, set())
+    subscribe = getattr(binding.session, "subscribe_queue", None)
+    for qid in queue_ids:
+        if qid in subs:
+            continue
+        if subscribe is not None:
+            try:
+                subscribe(qid)
+            except Exception:  # statistics updates are a bonus: the answer itself was sent
+                log.warning("agent %s: cannot subscribe to queue %s", binding.agent_id, qid, exc_info=True)
+                continue
+        subs.add(qid)
+        _index(connector, QUEUE_INDEX).setdefault(qid, set()).add(binding.agent_id)
+
+
+def end_all(connector, binding) -> None:
+    for team_id in sorted(binding.extras.get(TEAMS, ())):
+        unsubscribe_team(connector, binding, team_id)
+    queues = binding.extras.pop(QUEUES, set())
+    unsubscribe = getattr(binding.session, "unsubscribe_queue", None)
+    for qid in queues:
+        _index(connector, QUEUE_INDEX).get(qid, set()).discard(binding.agent_id)
+        if unsubscribe is not None:
+            try:
+                unsubscribe(qid)
+            except Exception:
+                log.debug("unsubscribing %s from queue %s failed", binding.agent_id, qid, exc_info=True)
+
+
+def _subscribers(connector, index_key: str, extras_key: str, key: str):
+    agent_ids = connector.extras.get(index_key, {}).get(key)
+    for agent_id in sorted(agent_ids or ()):
+        binding = connector.sessions.agents.get(agent_id)
+        if binding is None or key not in binding.extras.get(extras_key, ()):
+            agent_ids.discard(agent_id)  # the binding ended (or was replaced): so did its subscription
+            continue
+        yield binding
+
+
+# -- mappers -----------------------------------------------------------------------
+def on_team_member_changed(connector, event: TeamMemberChanged) -> None:
+    """A member's change, as TeamAgents with that one user, to each subscribed supervisor."""
+    for binding in _subscribers(connector, TEAM_INDEX, TEAMS, event.team_id):
+        connector.emit(binding.agent_id, events.team_agents([event.member]))
+
+
+def on_queue_changed(connector, event: QueueChanged) -> None:
+    for binding in _subscribers(connector, QUEUE_INDEX, QUEUES, event.queue.id):
+        connector.emit(binding.agent_id, queue_stats([event.queue], SHAPE_UCCE))
+
+
+def on_user_changed(connector, event: UserChanged) -> None:
+    """The supervisor signed out: its subscriptions end."""
+    if event.user.state != "LOGOUT":
+        return
+    binding = connector.sessions.agents.get(event.agent_id)
+    if binding is not None and (binding.extras.get(TEAMS) or binding.extras.get(QUEUES)):
+        end_all(connector, binding)
+
+
+MAPPERS = {TeamMemberChanged: on_team_member_changed, QueueChanged: on_queue_changed,
+           UserChanged: on_user_changed}
