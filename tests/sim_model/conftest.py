@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from gc_core.domain import AgentError, DialogChanged, QueueChanged, TeamMemberChanged, UserChanged
-from gc_sim.model import ContactCenter, Site, default_site
+from gc_sim.model import ContactCenter, Site
 
 T0 = dt.datetime(2024, 3, 1, 9, 0, 0, tzinfo=dt.timezone.utc)
 

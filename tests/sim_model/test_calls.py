@@ -76,7 +76,7 @@ def test_call_to_busy_agent_fails_busy(make_cc):
     login(cc, "1001", "1002", "1003")
     cc.make_call("1002", "1003")
     rec.clear()
-    did = cc.make_call("1001", "1003")
+    cc.make_call("1001", "1003")
     assert leg(rec.dialogs("1001")[1].dialog, "1001").state_cause == "BUSY"
     assert cc.get_dialogs("1001") == []
 
@@ -560,7 +560,7 @@ def test_transfer_puts_the_transferring_agent_in_wrap_up(make_cc):
     login(cc, "1003", ready=True)
     did = talking(cc, "1003")
     login(cc, "1002")
-    cid = consult(cc, did, frm="1003")
+    consult(cc, did, frm="1003")
     cc.dialog_action("1003", did, "TRANSFER")
     assert cc.get_user("1003").state == "WORK_READY"
     assert [(d.id, leg(d, "1003").state) for d in cc.get_dialogs("1003")] == [(did, "WRAP_UP")]

@@ -29,7 +29,7 @@ def test_routes_to_the_longest_ready_agent(make_cc, clock):
 def test_only_agents_serving_the_queue_get_its_calls(make_cc):
     cc, rec = make_cc()
     login(cc, "2001", ready=True)
-    did = cc.inbound_call("1")
+    cc.inbound_call("1")
     assert cc.get_dialogs("2001") == [] and stats(cc).calls_in_queue == 1
     d2 = cc.inbound_call("2")
     assert [x.id for x in cc.get_dialogs("2001")] == [d2]
@@ -40,7 +40,7 @@ def test_queued_call_waits_for_a_ready_agent(make_cc, clock):
     login(cc, "1001")
     did = cc.inbound_call("1", from_address="5550111")
     clock.advance(10)
-    d2 = cc.inbound_call("1", from_address="5550222")
+    cc.inbound_call("1", from_address="5550222")
     st = stats(cc)
     assert (st.calls_in_queue, st.start_time_of_longest_call_in_queue, st.total_calls) == (2, T0, 2)
     assert rec.dialogs() == []
@@ -65,7 +65,7 @@ def test_unanswered_call_and_abandon_counters(make_cc):
     st = stats(cc)
     assert (st.total_calls, st.abandoned_calls, st.handled_calls, st.calls_in_queue) == (2, 2, 0, 0)
     assert cc.get_user("1001").state == "READY" and cc.get_dialogs("1001") == []
-    d3 = talking(cc, "1001")
+    talking(cc, "1001")
     assert (stats(cc).handled_calls, stats(cc).total_calls) == (1, 3)
 
 
@@ -110,7 +110,7 @@ def test_busy_other_counts_another_queues_call():
     data["queues"].append({"id": "4", "name": "Sales 2", "teams": ["1"]})
     cc = ContactCenter(Site.from_dict(data), "UCCE", clock=Clock())
     login(cc, "1001", ready=True)
-    did = talking(cc, "1001", queue_id="4")
+    talking(cc, "1001", queue_id="4")
     assert (cc.queue("4").statistics.agents_talking_inbound, cc.queue("1").statistics.agents_busy_other) == (1, 1)
 
 
@@ -148,7 +148,13 @@ def test_inbound_call_to_unknown_queue(make_cc):
     assert rec.events == []
 
 
-def test_default_queue_is_the_first(make_cc):
+def test_default_queue_is_the_first_and_queued_calls_are_not_dialogs_yet(make_cc):
+    from gc_sim.model import CCError
     cc, rec = make_cc()
     did = cc.inbound_call()
+    assert stats(cc, "1").calls_in_queue == 1
+    with pytest.raises(CCError) as e:
+        cc.get_dialog(did)
+    assert e.value.status == 404
+    login(cc, "1001", ready=True)
     assert cc.get_dialog(did).queue_name == "Sales"

@@ -5,13 +5,11 @@ into a "client view" (what a listener has been told) and checks it equals the mo
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from gc_core.domain import (AGENT_STATES, AgentError, DialogChanged, MobileAgent, QueueChanged, SystemStatusChanged,
+from gc_core.domain import (AGENT_STATES, AgentError, DialogChanged, QueueChanged, SystemStatusChanged,
                             TeamMemberChanged, UserChanged)
 from gc_sim.model import CCError, ContactCenter, Site
 
@@ -90,16 +88,17 @@ class ModelMachine(RuleBasedStateMachine):
         before = self.snapshot()
         start = len(self.events)
         try:
-            fn()
+            result = fn()
         except CCError:
             assert len(self.events) == start, "a synchronous refusal emitted events"
             assert self.snapshot() == before
-            return
+            return None
         new = self.events[start:]
         if new and all(isinstance(e, AgentError) for e in new):
             assert self.snapshot() == before, "an asynchronous refusal changed the model"
             if rid is not None:
                 assert all(e.request_id == rid for e in new)
+        return result
 
     def live_dialog_ids(self):
         return sorted(self.cc._calls)
@@ -137,6 +136,10 @@ class ModelMachine(RuleBasedStateMachine):
         rid = self.next_rid()
         self.attempt(lambda: self.cc.make_call(agent, to, request_id=rid), rid)
 
+    def leg(self, agent, did):
+        """The agent's participant in its dialog ``did`` (by its current extension)."""
+        return self.cc.get_dialog(did, agent).participant(self.cc.get_user(agent).extension)
+
     def pairs(self):
         return [(a, d) for a in AGENTS for d in sorted(self.view_dialogs[a])]
 
@@ -164,12 +167,78 @@ class ModelMachine(RuleBasedStateMachine):
                 p.agent_id is None and p.state == "ALERTING" for p in self.cc._calls[c].parties)]
             if not pairs:
                 return
-            choice = data.draw(st.sampled_from(pairs + [("customer", c) for c in ringing]))
+            alerting = [(a, d) for a, d in pairs if self.leg(a, d).state == "ALERTING"]
+            # ringing legs are answered more often than not, so that calls go deep
+            choice = data.draw(st.sampled_from(pairs + alerting * 3 + [("customer", c) for c in ringing]))
             if choice[0] == "customer":
                 self.attempt(lambda: self.cc.customer_answer(choice[1]))
             else:
                 self.offered(data, *choice)
             self.consistent()
+
+    @precondition(lambda self: self.cc.status == "IN_SERVICE")
+    @rule(data=st.data(), agents=st.permutations(AGENTS),
+          finish=st.sampled_from(["TRANSFER", "CONFERENCE", "DROP", "HANGUP", "NOTHING"]),
+          on_consult=st.booleans(), inbound=st.booleans())
+    def consult_scenario(self, data, agents, finish, on_consult, inbound):
+        """A gets a call (its own or one a customer makes), consults B, B answers, then
+        A finishes the consult some way; the state around is whatever it was."""
+        a, b = agents[0], agents[1]
+        for x in (a, b):
+            if self.cc.get_user(x).state == "LOGOUT":
+                self.attempt(lambda: self.cc.change_state(x, "LOGIN", extension=x))
+        legs = [d for d in sorted(self.view_dialogs[a]) if "CONSULT_CALL" in self.leg(a, d).actions]
+        if legs:
+            did = data.draw(st.sampled_from(legs))
+        elif inbound and a != "2001":
+            self.attempt(lambda: self.cc.change_state(a, "READY"))
+            did = self.attempt(lambda: self.cc.inbound_call("1"))
+            if did in self.view_dialogs[a]:
+                self.attempt(lambda: self.cc.dialog_action(a, did, "ANSWER"))
+        else:
+            did = self.attempt(lambda: self.cc.make_call(a, "5550123"))
+            if did in self.cc._calls:
+                self.attempt(lambda: self.cc.customer_answer(did))
+        self.consistent()
+        if not did or did not in self.view_dialogs[a] or "CONSULT_CALL" not in self.leg(a, did).actions:
+            return
+        to = self.cc.get_user(b).extension
+        cid = self.attempt(lambda: self.cc.dialog_action(a, did, "CONSULT_CALL", to_address=to))
+        self.consistent()
+        if not cid or cid not in self.cc._calls:
+            return
+        self.attempt(lambda: self.cc.dialog_action(b, cid, "ANSWER"))
+        self.consistent()
+        if finish in ("TRANSFER", "CONFERENCE"):
+            self.act(a, cid if on_consult else did, finish, a, None)
+        elif finish == "DROP":
+            self.act(a, cid if on_consult else did, "DROP", None, None)
+        elif finish == "HANGUP":
+            self.attempt(lambda: self.cc.customer_hangup(did))
+
+    @precondition(lambda self: self.cc.status == "IN_SERVICE")
+    @rule(data=st.data(), finish=st.sampled_from(["BARGE", "DROP", "NOTHING", "PARTICIPANT_DROP"]))
+    def monitor_scenario(self, data, finish):
+        """The supervisor (signed in if needed) monitors a talking agent of its team."""
+        if self.cc.get_user("1100").state == "LOGOUT":
+            self.attempt(lambda: self.cc.change_state("1100", "LOGIN", extension="1100"))
+        talking = [u for u in self.cc.users() if u.state in ("TALKING", "HOLD") and u.team.id == "1"
+                   and u.login_id != "1100"]
+        if not talking:
+            return
+        agent = data.draw(st.sampled_from(talking))
+        mid = self.attempt(lambda: self.cc.supervisor_call("1100", "SILENT_MONITOR", agent.extension))
+        self.consistent()
+        if not mid:
+            return
+        if finish == "DROP":
+            self.act("1100", mid, "DROP", "1100", None)
+        elif finish in ("BARGE", "PARTICIPANT_DROP"):
+            did = self.attempt(lambda: self.cc.supervisor_call("1100", "BARGE_CALL", agent.extension,
+                                                               associated_dialog_id=mid))
+            self.consistent()
+            if did and finish == "PARTICIPANT_DROP":
+                self.act("1100", did, "PARTICIPANT_DROP", agent.extension, None)
 
     def offered(self, data, agent, did):
         d = self.cc.get_dialog(did, agent)
@@ -177,7 +246,9 @@ class ModelMachine(RuleBasedStateMachine):
         if not p.actions:
             return
         action = data.draw(st.sampled_from(p.actions))
-        to = data.draw(st.sampled_from(EXTENSIONS))
+        idle = [u.extension for u in self.cc.users() if u.state in ("READY", "NOT_READY")
+                and not self.view_dialogs[u.login_id]]
+        to = data.draw(st.sampled_from(idle * 3 + EXTENSIONS))
         target = agent
         if action == "PARTICIPANT_DROP":
             target = data.draw(st.sampled_from([x.media_address for x in d.participants]))
@@ -356,7 +427,7 @@ class UccxMachine(ModelMachine):
     flavour = "UCCX"
 
 
-SETTINGS = settings(max_examples=60, stateful_step_count=40, deadline=None,
+SETTINGS = settings(max_examples=100, stateful_step_count=50, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 TestUcceModel = UcceMachine.TestCase
 TestUcceModel.settings = SETTINGS

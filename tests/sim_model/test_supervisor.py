@@ -114,7 +114,7 @@ def test_monitor_needs_a_talking_agent_and_an_idle_supervisor(make_cc):
 
 def test_monitor_follows_agent_leaving_by_transfer(make_cc):
     cc, rec, did = setup(make_cc, "UCCE")
-    mid = cc.supervisor_call("1100", "SILENT_MONITOR", "1001")
+    assert cc.supervisor_call("1100", "SILENT_MONITOR", "1001")
     login(cc, "1002")
     cc.dialog_action("1001", did, "TRANSFER_SST", to_address="1002")
     assert cc.get_dialogs("1100") == [] and cc.get_user("1100").state == "NOT_READY"
