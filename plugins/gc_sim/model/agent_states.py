@@ -78,6 +78,8 @@ class AgentStates:
             reason = ReasonCode(rc.id, rc.label, rc.category, rc.code, rc.for_all)
         if actor is not None and state in (S.NOT_READY, S.LOGOUT):
             reason = S.supervisor_reason(self.flavour, state)
+        elif reason is None and state in self.site.reason_codes_required:
+            raise E.parameter_missing("reasonCodeId")
         if state == "LOGIN":
             return self._login(a, extension, mobile_agent, request_id)
         if not a.logged_in:

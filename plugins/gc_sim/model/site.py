@@ -14,6 +14,7 @@ TOML shape (keys may be snake_case or Finesse camelCase: ``first_name`` = ``firs
     external_min_digits = 7     # a number of 7+ digits is an outside customer
     external_prefixes = ["9"]   # so is any number starting with 9 (2+ digits)
     devices = ["2001"]          # extra phones an agent may sign in on
+    reason_codes_required = ["NOT_READY"]  # states entered only with a reason code
 
     [[teams]]      id, name
     [[agents]]     id, password, first_name, last_name, extension (default: id), team,
@@ -138,6 +139,9 @@ class Site:
     external_min_digits: int = 7
     external_prefixes: tuple = ("9",)
     devices: tuple = ()
+    # States an agent may only enter with a reason code (Finesse's desktop setting
+    # "reason code required"): ("NOT_READY",), ("NOT_READY", "LOGOUT") or ().
+    reason_codes_required: tuple = ()
 
     def __post_init__(self):
         self.validate()
@@ -189,6 +193,8 @@ class Site:
             kw["external_prefixes"] = tuple(_s(p) for p in meta["external_prefixes"])
         if "devices" in meta:
             kw["devices"] = tuple(_s(d) for d in meta["devices"])
+        if "reason_codes_required" in meta:
+            kw["reason_codes_required"] = tuple(_s(c).upper() for c in meta["reason_codes_required"])
         return cls(teams=teams, agents=agents, reason_codes=reasons, wrap_up_reasons=wraps,
                    queues=queues, phonebooks=books, **kw)
 
