@@ -1,0 +1,219 @@
+"""Which Finesse node GC uses, and moving to the other one (reference section 1).
+
+A node is usable only when all three hold: its SystemInfo says IN_SERVICE, the
+XMPP streams are up, and the ``finesse`` user's presence is AVAILABLE. Signs of
+trouble come from everywhere and are collapsed into one state change:
+
+- a SystemInfo notification other than IN_SERVICE (Finesse lost its CTI link);
+- the ``finesse`` presence going UNAVAILABLE (the web application is down);
+- REST answering 503, refusing connections (node gone) or timing out after its
+  retries (NOT_REACHABLE);
+- streams dropping: one stream alone may have been kicked, so the node is probed
+  first (SystemInfo) and only that stream reconnected if the node is fine.
+
+On trouble the core hears ``SystemStatusChanged("OUT_OF_SERVICE")`` once (clients
+get ``System OUT_OF_SERVICE``) and one recovery greenlet runs: it polls the current
+node's SystemInfo every ``failover_poll_interval`` seconds; when the node is back it
+reconnects the streams that dropped and waits for the ``finesse`` presence; if the
+node has not come back after ``failover_after`` seconds and the other node is
+IN_SERVICE, REST and every XMPP stream move there. Then
+``SystemStatusChanged("IN_SERVICE")``, and, when notifications may have been missed
+(streams reconnected or moved: the new node does not re-publish what the old one
+already did), every agent's User and Dialogs are read again and replayed as events
+so clients see the current state. While out of service agent commands fail fast
+with DOWN instead of piling up behind timeouts.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Optional
+
+import gevent
+import gevent.event
+import gevent.pool
+
+from gc_core.errors import BackendError, GCError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .backend import FinesseBackend, FinesseSession
+    from .settings import Node
+
+log = logging.getLogger("gc.finesse.failover")
+
+IN_SERVICE, OUT_OF_SERVICE = "IN_SERVICE", "OUT_OF_SERVICE"
+# Streams (re)opened at once during a recovery; the XMPP thread does the work.
+RECONNECT_CONCURRENCY = 50
+
+
+class NodeMonitor:
+    def __init__(self, backend: "FinesseBackend"):
+        self.backend = backend
+        self.settings = backend.settings
+        self._recovery: Optional[gevent.Greenlet] = None
+        self._checker: Optional[gevent.Greenlet] = None
+        self._lost: set = set()                 # sessions whose stream dropped, to check
+        self._poke = gevent.event.Event()       # wakes the recovery loop early
+        self.presence = gevent.event.Event()    # the finesse user is AVAILABLE (as last seen)
+        self.switches = 0
+        self.last_trouble = ""
+
+    @property
+    def recovering(self) -> bool:
+        return self._recovery is not None and not self._recovery.dead
+
+    def stop(self) -> None:
+        for g in (self._recovery, self._checker):
+            if g is not None:
+                g.kill(block=False)
+
+    # -- signals ------------------------------------------------------------------------
+    def trouble(self, kind: str, why: str = "") -> None:
+        """Something says the current node is not usable (any greenlet may call this)."""
+        b = self.backend
+        if b.stopped:
+            return
+        self.last_trouble = f"{kind}: {why}" if why else kind
+        if self.recovering:
+            return
+        log.warning("Finesse %s not usable (%s): out of service, recovering", b.active_node(), self.last_trouble)
+        b.set_status(OUT_OF_SERVICE)
+        self._poke.clear()
+        self._recovery = gevent.spawn(self._recover)
+
+    def on_system_info(self, status: str, reason: str = "") -> None:
+        if status != IN_SERVICE:
+            self.trouble(status, reason or "SystemInfo notification")
+        elif self.recovering:
+            self._poke.set()
+
+    def on_presence(self, available: bool) -> None:
+        if available:
+            self.presence.set()
+            if self.recovering:
+                self._poke.set()
+        else:
+            self.presence.clear()
+            self.trouble("FINESSE_UNAVAILABLE", "the finesse user's presence is unavailable")
+
+    def on_stream_lost(self, session: "FinesseSession", reason: str) -> None:
+        """One agent's stream dropped: the recovery reconnects everything anyway;
+        otherwise probe the node once for all streams lost meanwhile."""
+        if self.recovering or self.backend.stopped:
+            return
+        self._lost.add(session)
+        if self._checker is None or self._checker.dead:
+            self._checker = gevent.spawn(self._check_lost, reason)
+
+    # -- lost streams while the node looked fine --------------------------------------------
+    def _check_lost(self, reason: str) -> None:
+        b = self.backend
+        gevent.sleep(0.05)  # let the other streams of a dying server report too
+        node = b.active_node()
+        try:
+            doc = b.read_system_info(node)
+        except BackendError as exc:
+            self._lost.clear()
+            self.trouble(exc.code, f"stream lost ({reason}); SystemInfo: {exc.description}")
+            return
+        if doc.info.status != IN_SERVICE:
+            self._lost.clear()
+            self.trouble(doc.info.status, f"stream lost ({reason})")
+            return
+        while self._lost and not self.recovering:
+            session = self._lost.pop()
+            if session.closed or session.stream_up():
+                continue
+            try:
+                session.reconnect_stream(node)
+            except GCError as exc:
+                if exc.code in ("SUBSCRIPTION_FAILED", "UNABLE_TO_SUBSCRIBE_TO_FINESSE") and exc.details.get("auth"):
+                    b.lose_session(session, exc.description)
+                else:
+                    self.trouble("XMPP", f"cannot reconnect {session.agent_id}: {exc.description}")
+                    return
+            b.resync(session)
+
+    # -- recovery --------------------------------------------------------------------------------
+    def _recover(self) -> None:
+        b = self.backend
+        start = time.monotonic()
+        interval = max(0.05, self.settings.failover_poll_interval)
+        while not b.stopped:
+            current = b.active_node()
+            if self._try(current, switching=False):
+                return self._done(current)
+            other = b.other_node()
+            waited = time.monotonic() - start
+            if other is not None and waited >= self.settings.failover_after:
+                if self._try(other, switching=True):
+                    self.switches += 1
+                    return self._done(other)
+            self._poke.wait(interval)
+            self._poke.clear()
+
+    def _try(self, node: "Node", *, switching: bool) -> bool:
+        b = self.backend
+        try:
+            doc = b.read_system_info(node)
+        except BackendError as exc:
+            log.info("Finesse %s: %s", node, exc.description)
+            return False
+        if doc.info.status != IN_SERVICE:
+            log.info("Finesse %s is %s %s", node, doc.info.status, doc.info.status_reason)
+            return False
+        try:
+            b.accept_system_info(doc, node)
+        except GCError as exc:
+            log.error("Finesse %s: %s", node, exc.description)
+            return False
+        sessions = b.live_sessions()
+        if not sessions:
+            b.switch_to(node)
+            return True
+        if switching:
+            log.warning("moving REST and %d XMPP streams from %s to %s", len(sessions), b.active_node(), node)
+            self.presence.clear()
+            b.switch_to(node)
+            for s in sessions:
+                s.drop_stream()
+        todo = [s for s in sessions if not s.stream_up()]
+        failed = self._reconnect(todo, node)
+        if todo and failed == len(todo):
+            return False
+        if not any(s.finesse_available() for s in b.live_sessions()):
+            if not self.presence.wait(self.settings.presence_timeout):
+                log.info("Finesse %s: no presence from the finesse user yet", node)
+                return False
+        return True
+
+    def _reconnect(self, sessions: list, node: "Node") -> int:
+        """Reopen these sessions' streams on ``node``; returns how many failed for a
+        reason other than the agent's credentials (those sessions are lost)."""
+        b = self.backend
+        failed = 0
+
+        def one(session: "FinesseSession") -> None:
+            nonlocal failed
+            try:
+                session.reconnect_stream(node)
+                session.needs_resync = True
+            except GCError as exc:
+                if exc.details.get("auth"):
+                    b.lose_session(session, exc.description)
+                else:
+                    failed += 1
+        pool = gevent.pool.Pool(RECONNECT_CONCURRENCY)
+        for s in sessions:
+            pool.spawn(one, s)
+        pool.join()
+        return failed
+
+    def _done(self, node: "Node") -> None:
+        b = self.backend
+        log.warning("Finesse %s usable again: in service", node)
+        self._recovery = None
+        b.set_status(IN_SERVICE)
+        for s in b.live_sessions():
+            if s.needs_resync:
+                b.resync(s)

@@ -1,0 +1,256 @@
+"""Finesse's REST API for one agent: a ``requests.Session`` with the agent's credentials.
+
+- One session per agent: HTTP Basic ``id:password`` (or ``Authorization: Bearer``
+  for SSO, see :func:`credentials`), its own connection pool (keep-alive to the
+  active node), connect and read timeouts from configuration. ``trust_env`` is off:
+  proxies and ``.netrc`` from the environment must not silently change where an
+  agent's password goes (and the per-request ``.netrc`` lookup costs time).
+- The node is asked of the backend at every call, so a failover moves every agent's
+  REST traffic at once.
+- ``requestId`` header on PUT/POST: Finesse echoes it in the notification the request
+  causes, which is how a client's requestId comes back on its events.
+- Errors: an ``ApiErrors`` body becomes the spec's error through
+  :func:`gc_core.errors.from_api_error` (Finesse's type, data and HTTP status kept
+  in the event). Retries follow the reference: a GET that timed out is retried
+  ``get_retries`` times, then NOT_REACHABLE; a connect timeout (nothing was sent) is
+  retried for any method; a read timeout of a PUT/POST is *not* retried (Finesse
+  may have acted); a refused connection means the node is gone: DOWN at once. A 401
+  is never retried, and once Finesse refused an agent's credentials the client
+  refuses to send them again (five failures lock the agent out for five minutes).
+- Bodies are parsed by :mod:`gc_finesse.xmlparse` (no DTD, no entities).
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Optional
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from gc_core.errors import BackendError, from_api_error
+
+from . import finesse_xml as FX
+from .xmlparse import BadXML, UnsafeXML, parse
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .settings import FinesseSettings, Node
+
+log = logging.getLogger("gc.finesse.rest")
+
+XML = "application/xml"
+
+
+class BasicAuth(requests.auth.AuthBase):
+    """HTTP Basic; the secret never appears in a repr or a log line."""
+
+    def __init__(self, user: str, password: str):
+        self._inner = requests.auth.HTTPBasicAuth(user, password)
+
+    def __call__(self, r):
+        return self._inner(r)
+
+    def __repr__(self) -> str:
+        return "<BasicAuth ***>"
+
+
+class BearerAuth(requests.auth.AuthBase):
+    def __init__(self, token: str):
+        self._token = token
+
+    def __call__(self, r):
+        r.headers["Authorization"] = f"Bearer {self._token}"
+        return r
+
+    def __repr__(self) -> str:
+        return "<BearerAuth ***>"
+
+
+@dataclass
+class Credentials:
+    """What an agent's session authenticates with: REST auth and the XMPP password
+    (the password, or the SSO token, as Finesse's notification service wants)."""
+    auth: requests.auth.AuthBase
+    xmpp_secret: str
+
+    def __repr__(self) -> str:
+        return "<Credentials ***>"
+
+
+def load_token_provider(spec: str) -> Optional[Callable[[str, str], str]]:
+    """``"package.module:function"`` -> the function (SSO deployments plug their
+    token source in here: it gets (agent_id, secret the client sent) and returns a
+    bearer token)."""
+    if not spec:
+        return None
+    module, _, name = spec.partition(":")
+    fn = getattr(importlib.import_module(module), name or "get_token")
+    if not callable(fn):
+        raise TypeError(f"{spec} is not callable")
+    return fn
+
+
+def credentials(settings: "FinesseSettings", agent_id: str, secret: str,
+                token_provider: Optional[Callable[[str, str], str]] = None) -> Credentials:
+    if settings.auth == "bearer":
+        token = token_provider(agent_id, secret) if token_provider else secret
+        return Credentials(BearerAuth(token), token)
+    return Credentials(BasicAuth(agent_id, secret), secret)
+
+
+class RestClient:
+    """One agent's REST client (see module docstring)."""
+
+    def __init__(self, settings: "FinesseSettings", agent_id: str, auth: requests.auth.AuthBase,
+                 node_fn: Callable[[], "Node"], on_trouble: Callable[[str, str], None] = lambda kind, why: None,
+                 on_auth_refused: Callable[[str], None] = lambda why: None):
+        self.settings = settings
+        self.agent_id = agent_id
+        self.node_fn = node_fn
+        self.on_trouble = on_trouble
+        self.on_auth_refused = on_auth_refused
+        self.refused: Optional[BackendError] = None  # set once Finesse refused the credentials
+        http = requests.Session()
+        http.trust_env = False
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=settings.pool_maxsize, max_retries=0)
+        http.mount("http://", adapter)
+        http.mount("https://", adapter)
+        http.verify = settings.verify
+        http.auth = auth
+        http.headers.update({"Accept": XML})
+        self.http = http
+        self.requests_sent = 0
+
+    def __repr__(self) -> str:
+        return f"<RestClient {self.agent_id}>"
+
+    def close(self) -> None:
+        self.http.auth = None
+        self.http.close()
+
+    # -- verbs -------------------------------------------------------------------------
+    def get(self, path: str, params: Optional[dict] = None, headers: Optional[dict] = None, *,
+            node: Optional["Node"] = None, retries: Optional[int] = None,
+            timeout: Optional[tuple] = None) -> Optional[ET.Element]:
+        """``node``/``retries``/``timeout`` override the active node and the configured
+        values (the failover logic polls a given node, once, with a short timeout)."""
+        return self._request("GET", path, params=params, headers=headers, node=node, retries=retries,
+                             timeout=timeout)
+
+    def put(self, path: str, body: bytes, request_id: str = "") -> None:
+        self._request("PUT", path, body=body, request_id=request_id)
+
+    def post(self, path: str, body: bytes, request_id: str = "") -> None:
+        self._request("POST", path, body=body, request_id=request_id)
+
+    # -- the one request path -------------------------------------------------------------
+    def _request(self, method: str, path: str, *, params: Optional[dict] = None, body: Optional[bytes] = None,
+                 request_id: str = "", headers: Optional[dict] = None, node: Optional["Node"] = None,
+                 retries: Optional[int] = None, timeout: Optional[tuple] = None) -> Optional[ET.Element]:
+        if self.refused is not None:
+            # Finesse refused these credentials: sending them again only brings the
+            # lockout closer.
+            raise BackendError(self.refused.code, self.refused.description, **self.refused.details)
+        hdrs = dict(headers or {})
+        if body is not None:
+            hdrs["Content-Type"] = XML
+        if request_id:
+            hdrs["requestId"] = request_id
+        if retries is None:
+            retries = self.settings.get_retries
+        if timeout is None:
+            timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        fixed_node = node
+        attempt = 0
+        while True:
+            attempt += 1
+            node = fixed_node or self.node_fn()
+            url = node.base_url + path
+            t0 = time.monotonic()
+            try:
+                self.requests_sent += 1
+                resp = self.http.request(method, url, params=params, data=body, headers=hdrs, timeout=timeout,
+                                         allow_redirects=False)
+            except requests.exceptions.ConnectTimeout:
+                # Nothing reached Finesse: safe to try again, whatever the method.
+                if attempt <= retries:
+                    log.info("%s %s: connect timeout on %s (attempt %d)", method, path, node, attempt)
+                    continue
+                self.on_trouble("NOT_REACHABLE", f"connect timeout on {node}")
+                raise BackendError("NOT_REACHABLE", f"Finesse {node} did not accept a connection "
+                                                    f"({attempt} attempts)") from None
+            except requests.exceptions.ReadTimeout:
+                if method == "GET" and attempt <= retries:
+                    log.info("%s %s: no answer from %s (attempt %d)", method, path, node, attempt)
+                    continue
+                self.on_trouble("NOT_REACHABLE", f"read timeout on {node}")
+                raise BackendError("NOT_REACHABLE", f"Finesse {node} did not answer {method} {_short(path)} "
+                                                    f"({attempt} attempt{'s' if attempt > 1 else ''})") from None
+            except requests.exceptions.SSLError as exc:
+                raise BackendError("DOWN", f"TLS with Finesse {node} failed: {_reason(exc)}") from None
+            except requests.exceptions.ConnectionError as exc:
+                self.on_trouble("DOWN", f"{node}: {_reason(exc)}")
+                raise BackendError("DOWN", f"Finesse {node} is not reachable: {_reason(exc)}") from None
+            except requests.exceptions.RequestException as exc:
+                raise BackendError("PLEASE_RETRY", f"request to Finesse failed: {_reason(exc)}") from None
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s %s -> %d (%.0f ms)", method, _short(path), resp.status_code,
+                          (time.monotonic() - t0) * 1000)
+            return self._answer(method, path, resp)
+
+    def _answer(self, method: str, path: str, resp: requests.Response) -> Optional[ET.Element]:
+        status = resp.status_code
+        content = resp.content
+        if 200 <= status < 300:
+            if method != "GET" or not content or not content.strip():
+                return None
+            try:
+                return parse(content)
+            except (BadXML, UnsafeXML) as exc:
+                raise BackendError("GENERAL_ERROR", f"unreadable answer to GET {_short(path)}: {exc}",
+                                   httpStatus=status) from None
+        errors = []
+        if content and content.strip():
+            try:
+                errors = FX.api_errors(parse(content))
+            except (BadXML, UnsafeXML):
+                errors = []
+        first = errors[0] if errors else FX.ApiError(error_type=resp.reason or "", error_message="")
+        if status == 401 and not errors:
+            first = FX.ApiError("Authorization Failure", "UNAUTHORIZED")
+        err = from_api_error(status, first.error_type, first.error_message, first.error_data)
+        if status == 501:
+            # Whatever words Finesse chose, a 501 means "this platform does not do
+            # that": one clear code and message (the flavour checks should have
+            # caught it before anything was sent).
+            err = BackendError("CF_GENERIC_UNSPECIFIED_REJECTION",
+                               f"{method} {_short(path)} is not supported by this Finesse deployment "
+                               f"({first.error_message or first.error_type or 'Not Implemented'})", **err.details)
+        if status == 503:
+            self.on_trouble("OUT_OF_SERVICE", first.error_message or "503")
+        if status == 401 and _is_auth_failure(first):
+            self.refused = err
+            self.on_auth_refused(first.error_message or first.error_type)
+        elif first.error_message == "CF_AGENT_ACCOUNT_LOCKED_OUT":
+            self.refused = err
+            self.on_auth_refused(first.error_message)
+        raise err
+
+
+def _is_auth_failure(e: FX.ApiError) -> bool:
+    """Finesse refused the credentials themselves (not: this user may not do that)."""
+    etype = e.error_type.strip().lower()
+    return (etype in ("authorization failure", "unauthorized", "") and e.error_message in ("UNAUTHORIZED", "")
+            or e.error_message in ("UNAUTHORIZED", "CF_AGENT_ACCOUNT_LOCKED_OUT"))
+
+
+def _short(path: str) -> str:
+    return path if len(path) < 120 else path[:117] + "..."
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:197] + "..."

@@ -1,0 +1,151 @@
+"""The ``[finesse]`` configuration section: declared defaults and the checked,
+typed view the backend uses.
+
+Nodes are configured explicitly (primary, optional secondary): Finesse's SystemInfo
+names the other node's host only, and a deployment behind NAT or a load balancer
+reaches its nodes by other names anyway. When no secondary is configured, the one
+SystemInfo names is used (with the configured secondary ports).
+"""
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from typing import Optional
+
+from gc_core.errors import GCError
+
+DEFAULTS = {
+    # UCCE | UCCX: the platform GC expects; SystemInfo.deploymentType must agree.
+    "flavour": "UCCE",
+    "primary_host": "",            # required
+    "primary_port": 8445,          # REST (HTTPS on 12.5+; UCCX needs the port in the URL)
+    "primary_xmpp_port": 5222,
+    "secondary_host": "",          # "" = the secondary node SystemInfo names, if any
+    "secondary_port": 8445,
+    "secondary_xmpp_port": 5222,
+    "scheme": "https",             # https | http (pre-12.5 8082, or the emulator)
+    "verify_tls": True,            # check the server certificates (REST and XMPP)
+    "ca_bundle": "",               # PEM file of the CAs to trust ("" = the system's)
+    "xmpp_tls": "starttls",        # starttls (5222) | direct (5223) | none (plain, loopback tests)
+    "xmpp_domain": "",             # "" = SystemInfo.xmppDomain
+    "xmpp_pubsub_domain": "",      # "" = SystemInfo.xmppPubSubDomain
+    "xmpp_resource": "gc",         # prefix of each stream's resource (never "desktop")
+    "xmpp_timeout": 15.0,          # XMPP login + subscription check, seconds
+    "keepalive_interval": 15.0,    # XEP-0199 ping to the server, seconds (0 = off)
+    "keepalive_retries": 2,        # unanswered pings tolerated before the stream is dropped
+    "connect_timeout": 5.0,        # REST connect timeout, seconds
+    "read_timeout": 10.0,          # REST read timeout, seconds
+    "get_retries": 2,              # retries of an idempotent GET that timed out (then NOT_REACHABLE)
+    "pool_maxsize": 4,             # pooled HTTP connections per agent and node
+    "auth": "basic",               # basic | bearer (SSO: the agent's password field carries the token)
+    "token_provider": "",          # "module:callable(agent_id, secret) -> token" for bearer auth
+    "failover_poll_interval": 2.0,  # GET SystemInfo every N s while a node is out of service
+    "failover_after": 30.0,        # wait this long for the current node before moving to the other
+    "presence_timeout": 5.0,       # wait for the finesse user's presence when (re)connecting
+    # getallagents: GET Team with the agent's credentials first; if Finesse refuses
+    # (agents may not read their team), with this account (a supervisor of the teams);
+    # if none is configured, the agents of the team connected through this GC.
+    "team_reader_id": "",
+    "team_reader_password": "",
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str           # primary | secondary
+    host: str
+    port: int
+    xmpp_port: int
+    scheme: str
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}/finesse/api"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class FinesseSettings:
+    flavour: str
+    primary: Node
+    secondary: Optional[Node]
+    secondary_port: int
+    secondary_xmpp_port: int
+    verify: object          # True | False | CA bundle path (requests' ``verify``)
+    xmpp_tls: str
+    xmpp_domain: str
+    xmpp_pubsub_domain: str
+    xmpp_resource: str
+    xmpp_timeout: float
+    keepalive_interval: float
+    keepalive_retries: int
+    connect_timeout: float
+    read_timeout: float
+    get_retries: int
+    pool_maxsize: int
+    auth: str
+    token_provider: str
+    failover_poll_interval: float
+    failover_after: float
+    presence_timeout: float
+    team_reader_id: str
+    team_reader_password: str
+
+    def __repr__(self) -> str:  # no secret in a log line, ever
+        return f"<FinesseSettings {self.flavour} {self.primary} {self.secondary}>"
+
+    @classmethod
+    def from_config(cls, conf: dict) -> "FinesseSettings":
+        flavour = str(conf["flavour"]).upper()
+        if flavour not in ("UCCE", "UCCX"):
+            raise GCError("GENERAL_ERROR", f"finesse.flavour must be UCCE or UCCX, not {conf['flavour']!r}")
+        scheme = str(conf["scheme"]).lower()
+        if scheme not in ("http", "https"):
+            raise GCError("GENERAL_ERROR", f"finesse.scheme must be https or http, not {conf['scheme']!r}")
+        if not conf["primary_host"]:
+            raise GCError("GENERAL_ERROR", "finesse.primary_host is not set")
+        xmpp_tls = str(conf["xmpp_tls"]).lower()
+        if xmpp_tls not in ("starttls", "direct", "none"):
+            raise GCError("GENERAL_ERROR", f"finesse.xmpp_tls must be starttls, direct or none, not {xmpp_tls!r}")
+        auth = str(conf["auth"]).lower()
+        if auth not in ("basic", "bearer"):
+            raise GCError("GENERAL_ERROR", f"finesse.auth must be basic or bearer, not {auth!r}")
+        resource = str(conf["xmpp_resource"]) or "gc"
+        if resource.lower() == "desktop":
+            raise GCError("GENERAL_ERROR", "finesse.xmpp_resource may not be 'desktop' (the Finesse desktop's)")
+        primary = Node("primary", conf["primary_host"], int(conf["primary_port"]), int(conf["primary_xmpp_port"]),
+                       scheme)
+        secondary = None
+        if conf["secondary_host"]:
+            secondary = Node("secondary", conf["secondary_host"], int(conf["secondary_port"]),
+                             int(conf["secondary_xmpp_port"]), scheme)
+        verify: object = bool(conf["verify_tls"])
+        if verify and conf["ca_bundle"]:
+            verify = str(conf["ca_bundle"])
+        return cls(flavour=flavour, primary=primary, secondary=secondary,
+                   secondary_port=int(conf["secondary_port"]), secondary_xmpp_port=int(conf["secondary_xmpp_port"]),
+                   verify=verify, xmpp_tls=xmpp_tls, xmpp_domain=conf["xmpp_domain"],
+                   xmpp_pubsub_domain=conf["xmpp_pubsub_domain"], xmpp_resource=resource,
+                   xmpp_timeout=float(conf["xmpp_timeout"]), keepalive_interval=float(conf["keepalive_interval"]),
+                   keepalive_retries=int(conf["keepalive_retries"]),
+                   connect_timeout=float(conf["connect_timeout"]), read_timeout=float(conf["read_timeout"]),
+                   get_retries=max(0, int(conf["get_retries"])), pool_maxsize=max(1, int(conf["pool_maxsize"])),
+                   auth=auth, token_provider=str(conf["token_provider"]),
+                   failover_poll_interval=float(conf["failover_poll_interval"]),
+                   failover_after=float(conf["failover_after"]), presence_timeout=float(conf["presence_timeout"]),
+                   team_reader_id=str(conf["team_reader_id"]), team_reader_password=str(conf["team_reader_password"]))
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The one context every XMPP stream shares (each new context loads the CA
+        bundle: tens of milliseconds per agent otherwise)."""
+        if self.verify is False:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            return ctx
+        if isinstance(self.verify, str):
+            return ssl.create_default_context(cafile=self.verify)
+        return ssl.create_default_context()

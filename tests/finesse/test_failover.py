@@ -1,0 +1,164 @@
+"""Failover (reference section 1): a node is usable only when SystemInfo says
+IN_SERVICE, the XMPP streams are up and the ``finesse`` user is AVAILABLE. On
+trouble clients get ``System OUT_OF_SERVICE``; GC polls SystemInfo, stays on a node
+that comes back, moves REST and XMPP to the other node when it does not, and then
+clients get ``System IN_SERVICE`` and the agents' current state.
+
+One emulator cluster for the module, restored (nodes running, fresh model) before
+each test; one GC process per test (each test breaks a node under it).
+"""
+from __future__ import annotations
+
+import pytest
+
+from gc_core.testing import GCProcess, event_obj
+from gc_finesse_emulator.cluster import EmulatorCluster
+from gc_finesse_emulator.testing import restore
+
+from .harness import PASSWORD, finesse_config
+
+AGENT = "1001"
+FAST = {"failover_poll_interval": 0.1, "failover_after": 0.5, "presence_timeout": 2.0}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = EmulatorCluster.start(flavour="UCCE", secondary=True)
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def fresh(cluster):
+    restore(cluster)
+    return cluster
+
+
+@pytest.fixture
+def gc_factory(fresh, tmp_path):
+    procs = []
+
+    def make(**finesse):
+        workdir = tmp_path / f"gc{len(procs)}"
+        workdir.mkdir()
+        p = GCProcess(finesse_config(fresh, **finesse), workdir=workdir)
+        procs.append(p)
+        return p
+    yield make
+    for p in procs:
+        p.stop()
+
+
+def signed_in(gc, agent=AGENT, dest="fo"):
+    c = gc.client()
+    c.send({"type": "Hello", "params": {"clientDestination": dest}})
+    assert c.expect("System")["status"] == "IN_SERVICE"
+    c.send({"type": "Connect", "agentId": agent, "params": {"clientDestination": dest, "password": PASSWORD}})
+    c.send({"type": "Login", "agentId": agent, "params": {"password": PASSWORD, "extension": agent},
+            "requestId": "login"})
+    c.expect("AgentInfo", requestId="login")
+    return c
+
+
+def get_state(c, rid, agent=AGENT):
+    c.send({"type": "GetState", "agentId": agent, "requestId": rid})
+    return c.expect(lambda e: event_obj(e).get("requestId") == rid)
+
+
+def test_out_of_service_and_back_on_the_same_node(fresh, gc_factory):
+    gc = gc_factory(failover_poll_interval=0.1, failover_after=60.0)
+    c = signed_in(gc)
+    fresh.take_out_of_service("primary", reason="CTI link lost")
+    assert c.expect("System")["status"] == "OUT_OF_SERVICE"
+    err = get_state(c, "during")
+    assert (err["type"], err["errorCode"]) == ("Error", "DOWN")  # fails fast, no pile-up
+    fresh.put_in_service("primary")
+    assert c.expect("System")["status"] == "IN_SERVICE"
+    state = get_state(c, "after")
+    assert (state["type"], state["state"]) == ("State", "NOT_READY")
+    # still on the primary: an action's notification carries our requestId
+    c.send({"type": "MakeReady", "agentId": AGENT, "requestId": "ready"})
+    assert c.expect("State", requestId="ready")["state"] == "READY"
+    assert "moving REST" not in gc.log()
+
+
+def test_node_out_of_service_moves_rest_and_xmpp_to_the_secondary(fresh, gc_factory):
+    gc = gc_factory(**FAST)
+    c = signed_in(gc)
+    fresh.take_out_of_service("primary", reason="CTI link lost")
+    assert c.expect("System")["status"] == "OUT_OF_SERVICE"
+    assert c.expect("System", timeout=20)["status"] == "IN_SERVICE"
+    # the agent's current state is replayed after the move
+    assert c.expect("State")["state"] == "NOT_READY"
+    # REST goes to the secondary: the emulator echoes a requestId only on the node
+    # whose REST API received the request, so the State carrying it came from there
+    c.send({"type": "MakeReady", "agentId": AGENT, "requestId": "ready-2"})
+    assert c.expect("State", requestId="ready-2")["state"] == "READY"
+    # and notifications come from the secondary's XMPP
+    did = fresh.model.inbound_call()
+    assert c.expect("NewInboundCall")["dialogId"] == did
+    assert "moving REST and 1 XMPP streams" in gc.log()
+
+
+def test_node_lost_moves_to_the_secondary(fresh, gc_factory):
+    gc = gc_factory(**FAST)
+    c = signed_in(gc)
+    fresh.stop_node("primary")
+    assert c.expect("System")["status"] == "OUT_OF_SERVICE"
+    assert c.expect("System", timeout=20)["status"] == "IN_SERVICE"
+    state = get_state(c, "after")
+    assert (state["type"], state["state"]) == ("State", "NOT_READY")
+    c.send({"type": "MakeReady", "agentId": AGENT, "requestId": "ready"})
+    assert c.expect("State", requestId="ready")["state"] == "READY"
+
+
+def test_web_application_down_is_seen_by_the_finesse_presence(fresh, gc_factory):
+    gc = gc_factory(**FAST)
+    c = signed_in(gc)
+    fresh.stop_webapp("primary")   # XMPP stays up; the finesse user goes unavailable
+    assert c.expect("System")["status"] == "OUT_OF_SERVICE"
+    assert c.expect("System", timeout=20)["status"] == "IN_SERVICE"
+    c.send({"type": "MakeReady", "agentId": AGENT, "requestId": "ready"})
+    assert c.expect("State", requestId="ready")["state"] == "READY"
+    assert "FINESSE_UNAVAILABLE" in gc.log()
+
+
+def test_starts_on_the_secondary_when_the_primary_is_down(fresh, gc_factory):
+    fresh.stop_node("primary")
+    gc = gc_factory(**FAST)
+    c = signed_in(gc)
+    state = get_state(c, "s")
+    assert (state["type"], state["state"]) == ("State", "NOT_READY")
+
+
+def test_starts_out_of_service_and_follows_finesse_up(fresh, gc_factory):
+    fresh.stop_node("primary")
+    fresh.stop_node("secondary")
+    gc = gc_factory(**FAST)
+    c = gc.client()
+    c.send({"type": "Hello", "params": {"clientDestination": "early"}})
+    assert c.expect("System")["status"] == "OUT_OF_SERVICE"
+    c.send({"type": "Connect", "agentId": AGENT, "requestId": "too-early",
+            "params": {"clientDestination": "early", "password": PASSWORD}})
+    assert c.expect("Error", requestId="too-early")["errorCode"] == "DOWN"
+    fresh.start_node("primary")
+    assert c.expect("System", timeout=20)["status"] == "IN_SERVICE"
+    c.send({"type": "Connect", "agentId": AGENT, "params": {"clientDestination": "early", "password": PASSWORD}})
+    state = get_state(c, "now")
+    assert (state["type"], state["state"]) == ("State", "LOGOUT")
+
+
+def test_graceful_stop_is_quiet(fresh, gc_factory):
+    gc = gc_factory(**FAST)
+    signed_in(gc)
+    assert gc.stop() == 0
+    log = gc.log()
+    for noise in ("Task was destroyed", "greenlet is being finalized", "Traceback", "ERROR"):
+        assert noise not in log
+
+
+def test_wrong_flavour_stops_gc_at_start(fresh, tmp_path):
+    with pytest.raises(RuntimeError) as info:
+        GCProcess(finesse_config(fresh, flavour="UCCX"), workdir=tmp_path)
+    assert "finesse.flavour is UCCX but Finesse" in str(info.value)
+    assert "deploymentType UCCE" in str(info.value)
