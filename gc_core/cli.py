@@ -8,6 +8,10 @@ from gevent import monkey
 
 monkey.patch_all()
 
+from .native_threads import native_logging_locks  # noqa: E402
+
+native_logging_locks()  # logging is shared with native threads (slixmpp): see its docstring
+
 import argparse  # noqa: E402
 import json
 import logging

@@ -69,6 +69,7 @@ class GCProcess:
     def __init__(self, config: Optional[dict] = None, *, extra_args: Iterable[str] = (),
                  env: Optional[dict] = None, workdir: Optional[Path] = None, start_timeout: float = 20.0):
         self.dir = Path(workdir or tempfile.mkdtemp(prefix="gc-test-"))
+        self.dir.mkdir(parents=True, exist_ok=True)
         config = {k: dict(v) for k, v in (config or {}).items()}
         config.setdefault("websocket", {}).setdefault("port", 0)
         config.setdefault("tcp", {}).setdefault("port", 0)

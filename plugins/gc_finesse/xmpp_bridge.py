@@ -33,12 +33,11 @@ from typing import Any, Callable, Optional
 
 import gevent
 import gevent.event
-import gevent.monkey
+
+from gc_core.native_threads import native_logging_locks, new_loop, run_loop, start_native_thread
 
 log = logging.getLogger("gc.finesse.xmpp")
 
-_start_new_thread = gevent.monkey.get_original("_thread", "start_new_thread")
-_DefaultSelector = gevent.monkey.get_original("selectors", "DefaultSelector")
 
 # The dispatcher yields to other greenlets after this many items of a burst.
 YIELD_EVERY = 32
@@ -82,8 +81,8 @@ class XmppThread:
         self._hub_loop = gevent.get_hub().loop
         self._wake = gevent.event.Event()
         self._done = gevent.event.Event()
-        self.loop = asyncio.SelectorEventLoop(_DefaultSelector())
-        _start_new_thread(self._main, ())
+        self.loop = new_loop()
+        start_native_thread(self._main, ())
         started = gevent.event.AsyncResult()
         self.loop.call_soon_threadsafe(self._hub_loop.run_callback_threadsafe, started.set, True)
         # (the loop runs call_soon_threadsafe callbacks once it is running)
@@ -92,27 +91,15 @@ class XmppThread:
         return self
 
     def _main(self) -> None:
-        asyncio.set_event_loop(self.loop)
         try:
-            self.loop.run_forever()
+            run_loop(self.loop)
         finally:
-            try:
-                pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-                for t in pending:
-                    t.cancel()
-                if pending:
-                    self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            except Exception:  # pragma: no cover - teardown only
-                log.debug("XMPP loop teardown", exc_info=True)
-            finally:
-                self.loop.close()
-                hub_loop = self._hub_loop
-                if hub_loop is not None:
-                    try:
-                        hub_loop.run_callback_threadsafe(self._done.set)
-                    except Exception:  # pragma: no cover - hub already gone
-                        pass
+            hub_loop = self._hub_loop
+            if hub_loop is not None:
+                try:
+                    hub_loop.run_callback_threadsafe(self._done.set)
+                except Exception:  # pragma: no cover - hub already gone
+                    pass
 
     @property
     def running(self) -> bool:
@@ -262,32 +249,3 @@ def _cancel(holder: dict) -> None:
 
 
 # threading.RLock would be its pure-Python version over a patched lock: take _thread's.
-_NativeRLock = gevent.monkey.get_original("_thread", "RLock")
-
-
-def native_logging_locks() -> None:
-    """Make logging's locks native ones.
-
-    Both threads log (slixmpp on the XMPP thread, everything else on gevent's). In a
-    monkey-patched process ``logging``'s module lock and every handler's lock are
-    gevent locks, and a gevent lock contended across native threads can leave the
-    waiting greenlet asleep until some unrelated event wakes the hub: measured here
-    as log records written 25 s late and commands stalled behind them. Native locks
-    held for one ``emit`` cost the hub microseconds instead (handlers do not yield
-    while holding them: they write to files or the console)."""
-    if getattr(logging, "_gc_native_locks", False):
-        return
-    logging._lock = _NativeRLock()  # type: ignore[attr-defined]
-    handlers = set(logging.getLogger().handlers)
-    for lg in list(logging.Logger.manager.loggerDict.values()):
-        if isinstance(lg, logging.Logger):
-            handlers.update(lg.handlers)
-    for h in handlers:
-        h.lock = _NativeRLock()
-    original = logging.Handler.createLock
-
-    def create_lock(self) -> None:
-        original(self)
-        self.lock = _NativeRLock()
-    logging.Handler.createLock = create_lock  # handlers made later get one too
-    logging._gc_native_locks = True  # type: ignore[attr-defined]

@@ -22,9 +22,10 @@ import gevent
 import gevent.event
 import gevent.monkey
 
-_start_new_thread = gevent.monkey.get_original("_thread", "start_new_thread")
+from gc_core.native_threads import new_loop, run_loop, start_native_thread
+
+_start_new_thread = start_native_thread
 _get_ident = gevent.monkey.get_original("_thread", "get_ident")
-_DefaultSelector = gevent.monkey.get_original("selectors", "DefaultSelector")
 
 
 class _Result:
@@ -135,26 +136,15 @@ class AsyncioThread:
         self._finished = False
 
     def start(self, timeout: float = 10.0) -> "AsyncioThread":
-        self.loop = asyncio.SelectorEventLoop(_DefaultSelector())
+        self.loop = new_loop()
         _start_new_thread(self._main, ())
         wait_until(lambda: self.loop.is_running() or self._finished, timeout, "the XMPP thread")
         return self
 
     def _main(self) -> None:
-        asyncio.set_event_loop(self.loop)
         try:
-            self.loop.run_forever()
+            run_loop(self.loop)
         finally:
-            try:
-                pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-                for t in pending:
-                    t.cancel()
-                if pending:
-                    self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            except Exception:  # pragma: no cover - teardown only
-                pass
-            self.loop.close()
             self._finished = True
 
     @property
