@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any, Optional
 
 from gc_core.resources import conf_dir
 from gc_core.testing import GCClient, GCProcess, event_obj, event_type, schema_registry
+from tests.expected import TIME, call_vars, customer, dropped, inbound, new_inbound, party, state, with_rid  # noqa: F401
 
 SITE_FILE = conf_dir() / "sim-site.toml"
 SAMPLES = Path(__file__).resolve().parents[1] / "spec_samples"
@@ -27,18 +27,6 @@ PASSWORD = "secret"
 
 
 # -- values that only have a format ---------------------------------------------------------
-class _Time:
-    """Equal to any 'YYYY-MM-DD HH:MM:SS' string (the spec's time format)."""
-    _re = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
-
-    def __eq__(self, other):
-        return isinstance(other, str) and bool(self._re.match(other))
-
-    def __repr__(self):
-        return "<TIME>"
-
-
-TIME = _Time()
 
 
 # -- the site ------------------------------------------------------------------------------
@@ -149,67 +137,33 @@ def check_sample_order(event: Any) -> None:
 
 
 # -- expected events -------------------------------------------------------------------------
-def _rid(event: dict, rid: Optional[str]) -> dict:
-    if rid:
-        event["requestId"] = rid
-    return event
 
 
-def state(agent: Agent, value: str, *, reason: str = "", label: str = "", pending: str = "",
-          extension: Optional[str] = None, rid: Optional[str] = None) -> dict:
-    return _rid({"type": "State", "agentId": agent.id, "state": value, "reasonCode": reason,
-                 "stateChangeTimeString": "", "pendingState": pending, "stateChangeTime": TIME,
-                 "fullName": agent.full_name, "extension": agent.ext if extension is None else extension,
-                 "label": label}, rid)
 
 
 def agent_info(agent: Agent, *, rid: Optional[str] = None) -> dict:
     sup = agent.id.endswith("99")
-    return _rid({"type": "AgentInfo", "firstName": agent.first, "lastName": agent.last, "supervisor": sup,
+    return with_rid({"type": "AgentInfo", "firstName": agent.first, "lastName": agent.last, "supervisor": sup,
                  "wrapUpOnIncoming": agent.team.wrap_up, "totalNumberOfTeams": "1" if sup else "",
                  "teams": [{"id": agent.team.id, "name": agent.team.name}] if sup else [],
                  "team": {"id": agent.team.id, "name": agent.team.name}, "agentId": agent.id}, rid)
 
 
-def call_vars(ani: str, **values: str) -> list:
-    out = [{f"callVariable{i}": values.pop(f"callVariable{i}", "")} for i in range(1, 11)]
-    out += [{k: v} for k, v in values.items()]
-    return out + [{"ani": ani}]
 
 
-def party(address: str, value: str, *, agent: bool = True, cause: str = "") -> dict:
-    return {"mediaAddress": address, "state": value, "addressType": "AGENT_DEVICE" if agent else "",
-            "stateCause": cause, "stateChangeTime": TIME}
 
 
-def customer(address: str, value: str = "ACTIVE") -> dict:
-    return party(address, value, agent=False)
 
 
-def inbound(agent: Agent, dialog_id: str, value: str, from_address: str, parties: list, call_type: str, *,
-            prev: Optional[str] = None, variables: Optional[list] = None, rid: Optional[str] = None) -> dict:
-    return _rid({"type": "InboundCall", "dialogId": dialog_id, "state": value, "startTime": TIME,
-                 "prevDialogId": prev, "fromAddress": from_address,
-                 "callVariables": variables if variables is not None else call_vars(from_address),
-                 "participantsCount": str(len(parties)), "participants": parties, "callType": call_type,
-                 "agentId": agent.id}, rid)
 
 
-def dropped(agent: Agent, dialog_id: str, *, prev: Optional[str] = None, rid: Optional[str] = None) -> dict:
-    return _rid({"type": "InboundCall", "dialogId": dialog_id, "prevDialogId": prev, "state": "DROPPED",
-                 "agentId": agent.id}, rid)
 
 
-def new_inbound(agent: Agent, dialog_id: str, from_address: str, call_type: str, *,
-                variables: Optional[list] = None) -> dict:
-    return {"type": "NewInboundCall", "dialogId": dialog_id, "fromAddress": from_address,
-            "callVariables": variables if variables is not None else call_vars(from_address),
-            "callType": call_type, "agentId": agent.id}
 
 
 def consult(agent: Agent, dialog_id: str, value: str, to_address: str, *, variables: list,
             rid: Optional[str] = None) -> dict:
-    return _rid({"type": "ConsultCall", "state": value, "assDialogId": dialog_id, "fromAddress": agent.ext,
+    return with_rid({"type": "ConsultCall", "state": value, "assDialogId": dialog_id, "fromAddress": agent.ext,
                  "toAddress": to_address, "startTime": TIME, "callVariables": variables,
                  "participants": [party(agent.ext, value)], "callType": "CONSULT", "agentId": agent.id}, rid)
 
@@ -219,7 +173,7 @@ def dialog_state(agent: Agent, dialog_id: str, value: str, *, controls: Optional
     out = {"type": "DialogState", "dialogId": dialog_id, "state": value, "agentId": agent.id}
     if controls is not None:
         out["controls"] = controls
-    return _rid(out, rid)
+    return with_rid(out, rid)
 
 
 # -- clients -----------------------------------------------------------------------------------

@@ -13,13 +13,13 @@ order: tests compare complete event lists, with no timing.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from gc_core.resources import conf_dir
 from gc_core.testing import GCClient, GCProcess, event_obj, event_type
+from tests.expected import TIME, call_vars, customer, dropped, inbound, new_inbound, party, state, with_rid  # noqa: F401
 
 PASSWORD = "secret"
 FEATURE_PLUGINS = ["supervisor", "phonebooks", "outbound", "zoom"]
@@ -29,18 +29,6 @@ BIG_BOOK_ID = "90"
 BIG_BOOK_SIZE = 6000
 
 
-class _Time:
-    """Equal to any 'YYYY-MM-DD HH:MM:SS' string."""
-    _re = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
-
-    def __eq__(self, other):
-        return isinstance(other, str) and bool(self._re.match(other))
-
-    def __repr__(self):
-        return "<TIME>"
-
-
-TIME = _Time()
 
 
 # -- the site ------------------------------------------------------------------------------
@@ -170,55 +158,20 @@ def sim_config(site: Site, flavour: str = "UCCE", plugins: Optional[list] = None
 
 
 # -- expected events -------------------------------------------------------------------------
-def with_rid(event: Any, rid: Optional[str]) -> Any:
-    if rid:
-        event_obj(event)["requestId"] = rid
-    return event
 
 
-def state(agent: Agent, value: str, *, reason: str = "", label: str = "", extension: Optional[str] = None,
-          pending: str = "", changed: bool = True, rid: Optional[str] = None) -> dict:
-    return with_rid({"type": "State", "agentId": agent.id, "state": value, "reasonCode": reason,
-                     "stateChangeTimeString": "", "pendingState": pending,
-                     "stateChangeTime": TIME if changed else "",
-                     "fullName": agent.full_name, "extension": agent.ext if extension is None else extension,
-                     "label": label}, rid)
 
 
-def call_vars(ani: str, **values: str) -> list:
-    out = [{f"callVariable{i}": values.pop(f"callVariable{i}", "")} for i in range(1, 11)]
-    out += [{k: v} for k, v in values.items()]
-    return out + [{"ani": ani}]
 
 
-def party(address: str, value: str, *, agent: bool = True, cause: str = "") -> dict:
-    return {"mediaAddress": address, "state": value, "addressType": "AGENT_DEVICE" if agent else "",
-            "stateCause": cause, "stateChangeTime": TIME}
 
 
-def customer(address: str, value: str = "ACTIVE") -> dict:
-    return party(address, value, agent=False)
 
 
-def inbound(agent: Agent, dialog_id: str, value: str, from_address: str, parties: list, call_type: str, *,
-            variables: Optional[list] = None, prev: Optional[str] = None, rid: Optional[str] = None) -> dict:
-    return with_rid({"type": "InboundCall", "dialogId": dialog_id, "state": value, "startTime": TIME,
-                     "prevDialogId": prev, "fromAddress": from_address,
-                     "callVariables": variables if variables is not None else call_vars(from_address),
-                     "participantsCount": str(len(parties)), "participants": parties, "callType": call_type,
-                     "agentId": agent.id}, rid)
 
 
-def new_inbound(agent: Agent, dialog_id: str, from_address: str, call_type: str, *,
-                variables: Optional[list] = None) -> dict:
-    return {"type": "NewInboundCall", "dialogId": dialog_id, "fromAddress": from_address,
-            "callVariables": variables if variables is not None else call_vars(from_address),
-            "callType": call_type, "agentId": agent.id}
 
 
-def dropped(agent: Agent, dialog_id: str, *, prev: Optional[str] = None, rid: Optional[str] = None) -> dict:
-    return with_rid({"type": "InboundCall", "dialogId": dialog_id, "prevDialogId": prev, "state": "DROPPED",
-                     "agentId": agent.id}, rid)
 
 
 def member(a: Agent, value: str, *, label: str = "", extension: Optional[str] = None, changed: bool = True) -> dict:
