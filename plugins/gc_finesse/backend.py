@@ -539,8 +539,8 @@ class FinesseSession(b.AgentSession):
 
     def contacts(self, phonebook_id: str) -> list:
         self._ready()
-        el = self.rest.get(f"/PhoneBook/{phonebook_id}/Contacts", headers={"Range": PHONEBOOK_RANGE})
-        return FX.contacts(el) if el is not None else []
+        pages = self.rest.get_ranged(f"/PhoneBook/{phonebook_id}/Contacts", self.backend.settings.phonebook_page_size)
+        return [c for page in pages for c in FX.contacts(page)]
 
     # -- actions ---------------------------------------------------------------------------------
     def change_state(self, state: str, *, reason_code_id: Optional[str] = None, extension: Optional[str] = None,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -149,7 +150,7 @@ class RestClient:
     # -- the one request path -------------------------------------------------------------
     def _request(self, method: str, path: str, *, params: Optional[dict] = None, body: Optional[bytes] = None,
                  request_id: str = "", headers: Optional[dict] = None, node: Optional["Node"] = None,
-                 retries: Optional[int] = None, timeout: Optional[tuple] = None) -> Optional[ET.Element]:
+                 retries: Optional[int] = None, timeout: Optional[tuple] = None, with_headers: bool = False):
         if self.refused is not None:
             # Finesse refused these credentials: sending them again only brings the
             # lockout closer.
@@ -199,7 +200,30 @@ class RestClient:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %d (%.0f ms)", method, _short(path), resp.status_code,
                           (time.monotonic() - t0) * 1000)
-            return self._answer(method, path, resp)
+            element = self._answer(method, path, resp)
+            return (element, resp.headers) if with_headers else element
+
+    def get_ranged(self, path: str, page_size: int, maximum: int = 6000) -> list:
+        """GET a Finesse list that pages with ``Range: objects=a-b`` (phone books and
+        their contacts): every page's XML, following ``Content-Range: objects a-b/total``
+        until the total, since a server may answer a range with fewer objects than asked.
+        A 200 (no Content-Range) is the whole list."""
+        pages = []
+        first = 1
+        while first <= maximum:
+            last = min(first + page_size - 1, maximum)
+            element, headers = self._request("GET", path, headers={"Range": f"objects={first}-{last}"},
+                                             with_headers=True)
+            if element is not None:
+                pages.append(element)
+            m = re.match(r"\s*objects\s+(\d+)-(\d+)/(\d+)", headers.get("Content-Range", ""))
+            if not m:
+                break
+            end, total = int(m.group(2)), int(m.group(3))
+            if end >= total or end < first:
+                break
+            first = end + 1
+        return pages
 
     def _answer(self, method: str, path: str, resp: requests.Response) -> Optional[ET.Element]:
         status = resp.status_code

@@ -47,6 +47,9 @@ DEFAULTS = {
     # if none is configured, the agents of the team connected through this GC.
     "team_reader_id": "",
     "team_reader_password": "",
+    # Contacts asked for per ranged GET (Range: objects=a-b); GC follows Content-Range
+    # until the whole book (at most 6,000) has arrived, whatever the server's page size.
+    "phonebook_page_size": 1500,
 }
 
 
@@ -93,6 +96,7 @@ class FinesseSettings:
     presence_timeout: float
     team_reader_id: str
     team_reader_password: str
+    phonebook_page_size: int = 1500
 
     def __repr__(self) -> str:  # no secret in a log line, ever
         return f"<FinesseSettings {self.flavour} {self.primary} {self.secondary}>"
@@ -136,7 +140,8 @@ class FinesseSettings:
                    auth=auth, token_provider=str(conf["token_provider"]),
                    failover_poll_interval=float(conf["failover_poll_interval"]),
                    failover_after=float(conf["failover_after"]), presence_timeout=float(conf["presence_timeout"]),
-                   team_reader_id=str(conf["team_reader_id"]), team_reader_password=str(conf["team_reader_password"]))
+                   team_reader_id=str(conf["team_reader_id"]), team_reader_password=str(conf["team_reader_password"]),
+                   phonebook_page_size=min(6000, max(1, int(conf["phonebook_page_size"]))))
 
     def ssl_context(self) -> ssl.SSLContext:
         """The one context every XMPP stream shares (each new context loads the CA

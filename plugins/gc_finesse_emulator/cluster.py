@@ -247,6 +247,9 @@ class EmulatorCluster:
         self.xmpp_domain = xmpp_domain
         self.xmpp_pubsub_domain = f"pubsub.{xmpp_domain}"
         self.queue_interval = queue_interval
+        # Most objects one ranged GET answers (None: as many as asked); tests of
+        # client-side paging set it.
+        self.range_page_limit: Optional[int] = None
         self.prosody_log_level = prosody_log_level
         self.finesse_password = secrets.token_urlsafe(12)
         self._own_workdir = workdir is None

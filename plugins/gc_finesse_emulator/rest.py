@@ -333,7 +333,10 @@ class RestApp:
 
     def _ranged(self, req: "Request", items: list, render: Callable[[list], str]) -> Response:
         """``Range: objects=a-b`` (1-based, inclusive, within 1-6000): 206 with the
-        slice and ``Content-Range``; no header: 200 with everything."""
+        slice and ``Content-Range``; no header: 200 with everything. With
+        ``cluster.range_page_limit`` set, a 206 holds at most that many objects (a real
+        server may answer a range with fewer objects than asked: clients must follow
+        ``Content-Range``)."""
         header = req.environ.get("HTTP_RANGE")
         if header is None:
             return Response(200, render(items))
@@ -343,6 +346,9 @@ class RestApp:
         first, last = int(m.group(1)), int(m.group(2))
         if first < 1 or last > MAX_RANGE or first > last:
             raise _fail(416, "Invalid Input", f"Range must be within 1-{MAX_RANGE}", header)
+        limit = getattr(self.cluster, "range_page_limit", None)
+        if limit:
+            last = min(last, first - 1 + limit)
         selected = items[first - 1:last]
         end = first - 1 + len(selected)
         content_range = f"objects {first}-{end}/{len(items)}" if selected else f"objects */{len(items)}"
