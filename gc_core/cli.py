@@ -131,22 +131,27 @@ def cmd_schemas(args) -> int:
     routes = CommandRegistry([CommandSpec(n, lambda ctx: None) for n in registry.commands], registry, ())
     sources = [("--frame", args.frame)] if args.frame else [
         (f, sys.stdin.read() if f == "-" else Path(f).read_text()) for f in args.files]
+    command_names = {n.lower() for n in registry.commands}
     status = 0
     for label, text in sources:
-        for lineno, line in enumerate(text.splitlines() if not text.lstrip().startswith(("[", "{")) or "\n{" not in text else [text], 1):
-            if not line.strip():
+        try:  # one JSON document (a pretty-printed event), else one frame or event per line
+            json.loads(text)
+            items = [text]
+        except ValueError:
+            items = text.splitlines()
+        for lineno, item in enumerate(items, 1):
+            if not item.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(item)
             except ValueError:
                 obj = None
-            if isinstance(obj, (dict, list)) and registry.event_type(obj) in registry.events and not (
-                    isinstance(obj, dict) and obj.get("type", "").lower() in {n.lower() for n in registry.commands}):
-                problems = registry.event_errors(obj)
-                kind = f"event {registry.event_type(obj)}"
+            name = registry.event_type(obj) if isinstance(obj, (dict, list)) else None
+            if name in registry.events and str(name).lower() not in command_names:
+                problems, kind = registry.event_errors(obj), f"event {name}"
             else:
                 try:
-                    request, _ = decode(line, routes)
+                    request, _ = decode(item, routes)
                     problems, kind = [], f"request {request.type}"
                 except FrameError as exc:
                     problems, kind = [f"{exc.code}: {exc.description}"], "request"
