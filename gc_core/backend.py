@@ -119,6 +119,23 @@ class AgentSession(abc.ABC):
     def unsubscribe_queue(self, queue_id: str) -> None:
         raise NotImplementedError
 
+    def force_logout(self, *, request_id: str = "") -> None:
+        """Sign the agent out whatever it is doing (the spec's force_logout, "abrupt
+        agent disconnection"). This default uses only what any Finesse client may do:
+        drop each of the agent's live calls, go NOT_READY (UCCE signs out only from
+        there), then LOGOUT; on Finesse these are accepted requests whose results (or
+        refusals) arrive as events. A backend that can do better overrides it."""
+        user = self.user()
+        if user.state == "LOGOUT":
+            return
+        for dialog in self.dialogs():
+            me = dialog.participant(user.extension) if user.extension else None
+            if me is not None and me.state not in ("DROPPED", "FAILED", "WRAP_UP") and "DROP" in me.actions:
+                self.dialog_action(dialog.id, "DROP", target_media_address=user.extension, request_id=request_id)
+        if self.user().state != "NOT_READY":
+            self.change_state("NOT_READY", request_id=request_id)
+        self.change_state("LOGOUT", request_id=request_id)
+
     @abc.abstractmethod
     def close(self) -> None:
         """Drop subscriptions and credentials. The agent's backend state is kept."""

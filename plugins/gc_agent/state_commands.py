@@ -61,16 +61,12 @@ make_work_ready = _change("WORK_READY")
 
 
 def force_logout(ctx) -> None:
-    """Sign the agent out whatever its state allows: NOT_READY first where the
-    platform only signs out from NOT_READY (UCCE), then LOGOUT."""
-    user = ctx.session.user()
-    rid = ctx.request.request_id or ""
-    if user.state == "LOGOUT":
-        ctx.emit(events.state(user, ctx.agent_id))
+    """Sign the agent out whatever it is doing, through the backend's force_logout
+    (calls dropped first); already signed out: the State says so."""
+    if ctx.session.user().state == "LOGOUT":
+        ctx.emit(events.state(ctx.session.user(), ctx.agent_id))
         return
-    if user.state not in ("NOT_READY",):
-        ctx.session.change_state("NOT_READY", request_id=rid)
-    ctx.session.change_state("LOGOUT", request_id=rid)
+    ctx.session.force_logout(request_id=ctx.request.request_id or "")
 
 
 def get_state(ctx) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import PASSWORD, agent_info, call_vars, customer as cust, dialog_state, inbound, party, state
+from .helpers import (PASSWORD, agent_info, answered, call_vars, customer as cust, dialog_state, dropped, inbound,
+                      party, state)
 
 FORMS = [("websocket", "named"), ("tcp", "named"), ("websocket", "positional"), ("tcp", "positional"),
          ("websocket", "legacy"), ("tcp", "legacy")]
@@ -107,6 +108,19 @@ def test_force_logout(desks, team):
     assert d.events() == [state(a, "LOGOUT", rid="fl2")]
     d.send("force_logout", form="legacy")
     assert d.events() == [state(a, "LOGOUT")]
+
+
+def test_force_logout_during_a_call(desks, team, customer):
+    """An abrupt disconnection while talking: the agent's call ends for it and it is
+    signed out (not left TALKING with a pending state)."""
+    a = team.agents[0]
+    d = desks(a, "tcp", "named")
+    d.login(ready=True)
+    did = answered(d, customer, team, "5551234")
+    d.send("force_logout", rid="fl")
+    assert d.events() == [dropped(a, did, rid="fl"), state(a, "READY", rid="fl"),
+                          state(a, "NOT_READY", rid="fl"), state(a, "LOGOUT", rid="fl")]
+    assert d.state()["state"] == "LOGOUT"
 
 
 @pytest.mark.parametrize("transport, form", [("websocket", "named"), ("tcp", "legacy")])
