@@ -611,51 +611,41 @@ class FinesseSession(b.AgentSession):
         self.rest.put(f"/User/{member_id}", FX.user_state_body(state), request_id)
 
     def subscribe_team(self, team_id: str) -> None:
-        self._ready()
-        if team_id in self.teams:
-            return
-        if self.stream is not None:
-            try:
-                self.stream.subscribe(_team_node(team_id))
-            except StreamError as exc:
-                raise BackendError("UNABLE_TO_SUBSCRIBE_TO_FINESSE", str(exc)) from None
-        self.teams.add(team_id)
-        self.backend.add_owner(self.backend._team_owners, team_id, self)
+        self._subscribe(self.teams, self.backend._team_owners, team_id, _team_node(team_id))
 
     def unsubscribe_team(self, team_id: str) -> None:
-        if team_id not in self.teams:
-            return
-        self.teams.discard(team_id)
-        self.backend.remove_owner(self.backend._team_owners, team_id, self)
-        if self.stream is not None:
-            try:
-                self.stream.unsubscribe(_team_node(team_id))
-            except StreamError as exc:
-                log.info("unsubscribing %s from team %s: %s", self.agent_id, team_id, exc)
+        self._unsubscribe(self.teams, self.backend._team_owners, team_id, _team_node(team_id))
 
-    # Not in gc_core.backend.AgentSession (yet): queue statistics notifications.
     def subscribe_queue(self, queue_id: str) -> None:
-        self._ready()
-        if queue_id in self.queue_ids:
-            return
-        if self.stream is not None:
-            try:
-                self.stream.subscribe(_queue_node(queue_id))
-            except StreamError as exc:
-                raise BackendError("UNABLE_TO_SUBSCRIBE_TO_FINESSE", str(exc)) from None
-        self.queue_ids.add(queue_id)
-        self.backend.add_owner(self.backend._queue_owners, queue_id, self)
+        self._subscribe(self.queue_ids, self.backend._queue_owners, queue_id, _queue_node(queue_id))
 
     def unsubscribe_queue(self, queue_id: str) -> None:
-        if queue_id not in self.queue_ids:
+        self._unsubscribe(self.queue_ids, self.backend._queue_owners, queue_id, _queue_node(queue_id))
+
+    def _subscribe(self, held: set, owners: dict, key: str, node: str) -> None:
+        """An explicit pubsub subscription (Team/Queue nodes), once per session; the
+        backend's owner map routes the node's notifications to this session."""
+        self._ready()
+        if key in held:
             return
-        self.queue_ids.discard(queue_id)
-        self.backend.remove_owner(self.backend._queue_owners, queue_id, self)
         if self.stream is not None:
             try:
-                self.stream.unsubscribe(_queue_node(queue_id))
-            except StreamError:
-                pass
+                self.stream.subscribe(node)
+            except StreamError as exc:
+                raise BackendError("UNABLE_TO_SUBSCRIBE_TO_FINESSE", str(exc)) from None
+        held.add(key)
+        self.backend.add_owner(owners, key, self)
+
+    def _unsubscribe(self, held: set, owners: dict, key: str, node: str) -> None:
+        if key not in held:
+            return
+        held.discard(key)
+        self.backend.remove_owner(owners, key, self)
+        if self.stream is not None:
+            try:
+                self.stream.unsubscribe(node)
+            except StreamError as exc:
+                log.info("unsubscribing %s from %s: %s", self.agent_id, node, exc)
 
     # -- closing ------------------------------------------------------------------------------------
     def close(self) -> None:

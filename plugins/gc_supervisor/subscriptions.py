@@ -9,7 +9,7 @@ binding ended are dropped when next met.
 
 Both kinds stop when the supervisor signs out (its UserChanged with state LOGOUT).
 The backend is told (``session.subscribe_team`` / ``unsubscribe_team``; for queues
-``subscribe_queue`` / ``unsubscribe_queue`` where the session has them) so a Finesse
+``subscribe_queue`` / ``unsubscribe_queue``; a backend without them raises NotImplementedError) so a Finesse
 session subscribes its XMPP nodes ``/finesse/api/Team/{id}/Users`` and
 ``/finesse/api/Queue/{id}``; the sim publishes everything and needs nothing.
 """
@@ -61,16 +61,16 @@ def unsubscribe_team(connector, binding, team_id: str) -> None:
 
 def subscribe_queues(connector, binding, queue_ids) -> None:
     subs = binding.extras.setdefault(QUEUES, set())
-    subscribe = getattr(binding.session, "subscribe_queue", None)
     for qid in queue_ids:
         if qid in subs:
             continue
-        if subscribe is not None:
-            try:
-                subscribe(qid)
-            except Exception:  # statistics updates are a bonus: the answer itself was sent
-                log.warning("agent %s: cannot subscribe to queue %s", binding.agent_id, qid, exc_info=True)
-                continue
+        try:
+            binding.session.subscribe_queue(qid)
+        except NotImplementedError:
+            pass  # a backend that publishes queue changes without being asked
+        except Exception:  # statistics updates are a bonus: the answer itself was sent
+            log.warning("agent %s: cannot subscribe to queue %s", binding.agent_id, qid, exc_info=True)
+            continue
         subs.add(qid)
         _index(connector, QUEUE_INDEX).setdefault(qid, set()).add(binding.agent_id)
 
@@ -79,14 +79,14 @@ def end_all(connector, binding) -> None:
     for team_id in sorted(binding.extras.get(TEAMS, ())):
         unsubscribe_team(connector, binding, team_id)
     queues = binding.extras.pop(QUEUES, set())
-    unsubscribe = getattr(binding.session, "unsubscribe_queue", None)
     for qid in queues:
         _index(connector, QUEUE_INDEX).get(qid, set()).discard(binding.agent_id)
-        if unsubscribe is not None:
-            try:
-                unsubscribe(qid)
-            except Exception:
-                log.debug("unsubscribing %s from queue %s failed", binding.agent_id, qid, exc_info=True)
+        try:
+            binding.session.unsubscribe_queue(qid)
+        except NotImplementedError:
+            pass
+        except Exception:
+            log.debug("unsubscribing %s from queue %s failed", binding.agent_id, qid, exc_info=True)
 
 
 def _subscribers(connector, index_key: str, extras_key: str, key: str):
