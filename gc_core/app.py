@@ -195,9 +195,6 @@ class Connector:
             gevent.signal_handler(sig, lambda: gevent.spawn(self.stop))
         self._stopped.wait()
 
-    def wait_stopped(self, timeout: Optional[float] = None) -> bool:
-        return self._stopped.wait(timeout)
-
     # -- connections -------------------------------------------------------------
     def open_connection(self, transport: str, peer: str, write: Callable[[str], None],
                         close: Callable[[], None], max_queue: int) -> Connection:

@@ -42,7 +42,6 @@ class SchemaRegistry:
     def __init__(self, dirs: Iterable[Path]):
         self.commands: dict[str, CommandSchema] = {}
         self.events: dict[str, Any] = {}
-        self.event_schemas: dict[str, dict] = {}
         self._paths: dict[str, Path] = {}
         resources = []
         raw_commands: dict[str, tuple] = {}
@@ -76,7 +75,6 @@ class SchemaRegistry:
                 path=path,
             )
         for name, (schema, path) in raw_events.items():
-            self.event_schemas[name] = schema
             self.events[name] = cls(schema, registry=self.registry)
 
     @staticmethod

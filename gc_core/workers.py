@@ -40,6 +40,3 @@ class KeyedWorkers:
             # no yield between the emptiness check above and this removal
             if self._pending.get(key) is queue:
                 del self._pending[key]
-
-    def pending(self, key: Hashable) -> int:
-        return len(self._pending.get(key, ()))
