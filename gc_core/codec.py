@@ -69,23 +69,17 @@ def _decode_object(obj: Any, routes: CommandRegistry) -> tuple[Request, Route]:
                       request_id=request_id if isinstance(request_id, str) and len(request_id) <= MAX_REQUEST_ID else None)
     if not isinstance(type_name, str) or not type_name:
         raise FrameError("PLEASE_RETRY", "missing parameter type (the command name)", partial)
-    try:
-        route = routes.resolve(type_name)
-    except GCError as exc:
-        raise FrameError(exc.code, exc.description, partial)
-    partial.type = route.spec.type
+    route = _resolve(routes, type_name, partial)
     params = obj.get("params", {})
     if isinstance(params, str):
         params = _positional(route, params, partial)
-    if "params" not in obj and route.schema.positional == ():
-        params = {}
     request = Request(type=route.spec.type, category=obj.get("category"), agent_id=obj.get("agentId"),
                       params=params, request_id=request_id, form="json")
     canonical = request.canonical()
     for key in obj:  # unknown top-level keys are schema failures too
         if key not in ("type", "category", "agentId", "params", "requestId"):
             canonical[key] = obj[key]
-    _validate(routes, route, canonical, partial)
+    _validate(route, canonical, partial)
     return request, route
 
 
@@ -96,11 +90,7 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
     partial = Request(type=name or "?", agent_id=ident or None, form="legacy")
     if not name:
         raise FrameError("PLEASE_RETRY", "missing command name before '#'", partial)
-    try:
-        route = routes.resolve(name)
-    except GCError as exc:
-        raise FrameError(exc.code, exc.description, partial)
-    partial.type = route.spec.type
+    route = _resolve(routes, name, partial)
     if route.spec.scope == SCOPE_SYSTEM:
         partial.agent_id = None
         # Hello#<client_destination>: the id is the first positional parameter
@@ -109,11 +99,21 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
     else:
         params = _positional(route, body, partial)
         request = Request(type=route.spec.type, agent_id=ident or None, params=params, form="legacy")
-    _validate(routes, route, request.canonical(), partial)
+    _validate(route, request.canonical(), partial)
     return request, route
 
 
-def _validate(routes: CommandRegistry, route: Route, canonical: dict, partial: Request) -> None:
+def _resolve(routes: CommandRegistry, name: str, partial: Request) -> Route:
+    """The command's route; an unknown (or unavailable) command is a FrameError."""
+    try:
+        route = routes.resolve(name)
+    except GCError as exc:
+        raise FrameError(exc.code, exc.description, partial)
+    partial.type = route.spec.type
+    return route
+
+
+def _validate(route: Route, canonical: dict, partial: Request) -> None:
     errors = sorted(route.schema.validator.iter_errors(canonical), key=error_rank)
     if errors:
         err = request_error(errors[0])
