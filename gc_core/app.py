@@ -4,7 +4,6 @@ until SIGTERM/SIGINT.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import signal
 import uuid
@@ -122,8 +121,7 @@ class Connector:
         hook = plugins.hook
         gc_conf = config["gc"]
         events.set_timezone(gc_conf["event_timezone"])
-        schema_dirs = [schemas_dir()] + [d for dirs in hook.gc_schema_dirs() for d in (dirs or [])]
-        self.schemas = SchemaRegistry(schema_dirs)
+        self.schemas: SchemaRegistry = plugins.schema_registry(schemas_dir())  # PluginError naming the plugin
         backend = hook.gc_backend(name=gc_conf["backend"], config=config)
         if backend is None:
             raise GCError("GENERAL_ERROR", f"no enabled plugin provides the backend {gc_conf['backend']!r}")
@@ -146,11 +144,7 @@ class Connector:
         self._started = False
 
     def _command_specs(self) -> list[CommandSpec]:
-        specs = []
-        for impl in self.plugins.hook.gc_commands.get_hookimpls():
-            for spec in impl.function() or []:
-                specs.append(dataclasses.replace(spec, plugin=impl.plugin_name))
-        return specs
+        return self.plugins.command_specs()  # checked, each stamped with its plugin's name
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:

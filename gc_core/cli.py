@@ -41,7 +41,7 @@ def build(config_files: Sequence[Path] = (), overrides: Sequence[str] = (), env=
         allow = [a.strip() for a in allow.split(",") if a.strip()]
     plugins = PluginManager()
     plugins.load_entry_points(allow)
-    defaults = {**CORE_DEFAULTS, **plugins.config_defaults()}
+    defaults = {**CORE_DEFAULTS, **plugins.config_defaults(core=CORE_DEFAULTS)}
     config = Config.build(defaults, layers)
     return config, plugins
 
@@ -65,8 +65,7 @@ def cmd_serve(args) -> int:
 
 def _schema_registry(plugins: PluginManager):
     from .resources import schemas_dir
-    from .schemas import SchemaRegistry
-    return SchemaRegistry([schemas_dir()] + [d for ds in plugins.hook.gc_schema_dirs() for d in (ds or [])])
+    return plugins.schema_registry(schemas_dir())
 
 
 def cmd_plugins(args) -> int:
@@ -186,15 +185,17 @@ def make_parser(plugins: Optional[PluginManager] = None) -> argparse.ArgumentPar
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     plugins = PluginManager()
-    try:
-        plugins.load_entry_points(None)  # every installed plugin may add sub-commands
-    except PluginError as exc:
-        print(f"gc: warning: {exc}", file=sys.stderr)
+    # every installed plugin may add sub-commands; a broken one is left out here (serve,
+    # plugins and schemas load the configured plugins again, strictly, and fail on it)
+    broken = plugins.load_entry_points(None, skip_broken=True)
     parser = make_parser(plugins)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if args.func not in (cmd_serve, cmd_plugins, cmd_schemas):
+        for exc in broken:
+            print(f"gc: warning: {exc}", file=sys.stderr)
     try:
         return args.func(args) or 0
     except (ConfigError, PluginError, GCError) as exc:
