@@ -1,0 +1,142 @@
+"""The stomp transport: the command queue in, events out to the clients' topics.
+
+Each client destination seen on the queue gets one core :class:`~gc_core.connection.Connection`
+whose writes publish to ``<topic_prefix><destination>``: for the core a broker client
+is a connection named by its destination (so a ``Connect`` proves an agent's password
+for that destination's connection, as on TCP). The connection is made, and joins its
+destination, when the destination's first message arrives; when the broker is lost
+every such connection closes and the destinations keep their events in their
+backlog, replayed when each client's next message shows it is listening again (a
+topic keeps nothing for a subscriber that is not there yet).
+
+Delivery: a message is acknowledged (``client-individual``) once the core has taken
+it (decoded and queued behind its agent's earlier commands): at most once. A message
+the broker handed this process but that was not yet taken when the process died is
+redelivered to the next consumer.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+import gevent
+
+from gc_core import events
+from gc_core.connection import Connection
+
+from . import frames
+from .link import BrokerLink
+from .peers import Peers, new_peer_id
+
+log = logging.getLogger("gc.stomp")
+QUEUE_SUB, CONTROL_SUB = "gc-commands", "gc-peers"
+
+
+class StompTransport:
+    name = "stomp"
+
+    def __init__(self, connector, conf: dict):
+        if conf["mode"] not in ("exclusive", "groups"):
+            raise ValueError(f"stomp.mode must be exclusive or groups, not {conf['mode']!r}")
+        self.connector = connector
+        self.conf = conf
+        self.prefix = conf["topic_prefix"]
+        self.queue = "/queue/" + conf["queue"]
+        self.control = f"/topic/GC.{conf['queue']}.peers"
+        self.clients: dict[str, Connection] = {}   # destination name -> its connection
+        self.peers = Peers(new_peer_id(), conf["mode"], int(conf["priority"]), float(conf["peer_timeout"]),
+                           self.tell_orphans)
+        self.link = BrokerLink(conf, self._subscribe, self._on_message, self._on_lost)
+        self._announcer = None
+
+    @property
+    def address(self) -> str:
+        return self.link.address
+
+    def start(self) -> None:
+        self.link.start()
+        self._announcer = gevent.spawn(self._announce_loop)
+
+    def stop(self) -> None:
+        if self._announcer is not None:
+            self._announcer.kill(block=False)
+        for conn in list(self.clients.values()):
+            conn.flush_and_close(timeout=1.0)
+        self.link.stop()
+
+    # -- broker side --------------------------------------------------------------
+    def _subscribe(self, link: BrokerLink) -> None:
+        headers = {"activemq.prefetchSize": str(int(self.conf["prefetch"])),
+                   "activemq.priority": str(int(self.conf["priority"]))}
+        if self.conf["mode"] == "exclusive":
+            headers["activemq.exclusive"] = "true"
+        link.conn.subscribe(self.control, id=CONTROL_SUB, ack="auto")
+        link.conn.subscribe(self.queue, id=QUEUE_SUB, ack="client-individual", headers=headers)
+
+    def _on_lost(self) -> None:
+        for conn in list(self.clients.values()):
+            conn.close()  # the destination keeps events in its backlog meanwhile
+        self.clients.clear()
+        if self.conf["mode"] == "exclusive":
+            self.peers.active = False  # the queue may go to the standby meanwhile
+
+    def _on_message(self, headers: dict, body: str) -> None:
+        if headers.get("subscription") == CONTROL_SUB:
+            self.peers.heard(body)
+            return
+        try:
+            if self.conf["mode"] == "exclusive" and not self.peers.active:
+                self.peers.took_queue()
+            self._take(headers, body)
+        except Exception:
+            log.exception("message %s: unexpected failure", headers.get("message-id"))
+        finally:
+            self.link.ack(headers)
+
+    def _take(self, headers: dict, body: str) -> None:
+        text = frames.frame_text(headers, body)
+        name = frames.client_of(text, headers, self.prefix, self.connector)
+        if not name:
+            log.warning("message %s (type %r) names no client destination (no reply-to, no Hello/Connect, "
+                        "agent not connected here): dropped", headers.get("message-id"),
+                        (headers.get("type") or "").partition("|")[0][:64])
+            return
+        self.client(name).receive(text)
+
+    # -- clients ------------------------------------------------------------------
+    def client(self, name: str) -> Connection:
+        """The connection of client destination ``name`` (made and joined on first use)."""
+        conn = self.clients.get(name)
+        if conn is not None and not conn.closed:
+            return conn
+        topic = self.prefix + name
+
+        def write(text: str) -> None:
+            self.link.publish(topic, text)
+
+        def close() -> None:
+            if self.clients.get(name) is conn:
+                del self.clients[name]
+
+        conn = self.connector.open_connection("stomp", topic, write, close, self.conf["max_queue"])
+        self.clients[name] = conn
+        self.connector.sessions.join(conn, name)
+        return conn
+
+    def tell_orphans(self, names: Iterable[str]) -> None:
+        """A gone peer's destinations: a System event each, so their clients re-Connect."""
+        status = events.system(self.connector.status)
+        for name in names:
+            self.connector.send_to_connection(self.client(name), status, None)
+
+    def _announce_loop(self) -> None:
+        interval = float(self.conf["peer_interval"])
+        while True:
+            gevent.sleep(interval)
+            if not self.link.connected:
+                continue
+            try:
+                self.link.publish(self.control, self.peers.roster(self.clients))
+            except ConnectionError:
+                continue
+            self.peers.check()

@@ -1,0 +1,114 @@
+"""A legacy CRM driver's side of the broker, with a plain stomp.py client (never GC's
+code): commands are JMS text messages on the command queue with the JMS type
+(STOMP ``type`` header) ``<Command>#<id>`` and the comma-separated parameters as the
+body; events are read from the topic named after the client destination. Every event
+is checked against GC's schemas, as GCClient does for WebSocket/TCP."""
+from __future__ import annotations
+
+import json
+import queue
+import time
+from typing import Any, Callable, Optional
+
+import stomp
+
+from gc_core.testing import check_event, event_obj, event_type
+
+
+class _Inbox(stomp.ConnectionListener):
+    def __init__(self):
+        self.q: "queue.Queue[tuple[dict, str]]" = queue.Queue()
+
+    def on_message(self, frame):
+        self.q.put((frame.headers, frame.body))
+
+
+class JmsClient:
+    """One client destination: ``send("Login#1001", "secret,1001")`` puts a command on
+    the queue; ``expect("State", state="LOGIN")`` reads the topic."""
+
+    def __init__(self, broker: str, destination: str, queue_name: str = "Connector1",
+                 groups: bool = False, reply_to: bool = False):
+        host, port = broker.rsplit(":", 1)
+        self.destination = destination
+        self.queue = "/queue/" + queue_name
+        self.groups = groups
+        self.reply_to = reply_to
+        self.inbox = _Inbox()
+        # auto_content_length=False: what a JMS TextMessage looks like on STOMP
+        self.conn = stomp.Connection12([(host, int(port))], auto_content_length=False)
+        self.conn.set_listener("", self.inbox)
+        self.conn.connect(wait=True)
+        self.conn.subscribe("/topic/" + destination, id="events", ack="auto", headers={"receipt": "sub-" + destination})
+        self.events: list = []
+        self._unread: list = []
+        self.headers: list = []
+        time.sleep(0)  # subscription is confirmed by the first round trip (Hello)
+
+    def send(self, jms_type: Optional[str], body: str = "", group: Optional[str] = None, **headers) -> None:
+        """A JMS text message; ``group`` = JMSXGroupID (the agent id when in groups mode)."""
+        h = dict(headers)
+        if jms_type is not None:
+            h["type"] = jms_type
+        if group is not None:
+            h["JMSXGroupID"] = group
+        elif self.groups and jms_type and "#" in jms_type and not jms_type.startswith(("Hello", "Beat")):
+            h["JMSXGroupID"] = jms_type.split("#", 1)[1]
+        if self.reply_to:
+            h["reply-to"] = "/topic/" + self.destination
+        self.conn.send(self.queue, body, headers=h)
+
+    def send_json(self, frame: dict, group: Optional[str] = None) -> None:
+        if group is None and self.groups and frame.get("agentId"):
+            group = frame["agentId"]
+        h = {"JMSXGroupID": group} if group else {}
+        if self.reply_to:
+            h["reply-to"] = "/topic/" + self.destination
+        self.conn.send(self.queue, json.dumps(frame), headers=h)
+
+    def _read(self, timeout: float) -> Optional[Any]:
+        try:
+            headers, body = self.inbox.q.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        event = json.loads(body)
+        check_event(event)
+        self.events.append(event)
+        self.headers.append(headers)
+        return event
+
+    def expect(self, predicate: Callable[[Any], bool] | str, timeout: float = 20.0, **fields) -> Any:
+        if isinstance(predicate, str):
+            type_name = predicate
+            predicate = lambda e: event_type(e) == type_name and all(  # noqa: E731
+                event_obj(e).get(k) == v for k, v in fields.items())
+        for i, event in enumerate(self._unread):
+            if predicate(event):
+                return self._unread.pop(i)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{self.destination}: no matching event within {timeout} s; unread: "
+                                   f"{json.dumps(self._unread)[:3000]}")
+            event = self._read(min(remaining, 1.0))
+            if event is None:
+                continue
+            if predicate(event):
+                return event
+            self._unread.append(event)
+
+    def drain(self, quiet: float = 0.5) -> list:
+        while True:
+            event = self._read(quiet)
+            if event is None:
+                break
+            self._unread.append(event)
+        out, self._unread = self._unread, []
+        return out
+
+    def close(self) -> None:
+        try:
+            self.conn.disconnect()
+        except Exception:
+            pass

@@ -1,0 +1,62 @@
+"""Losing the broker (SIGKILL of ActiveMQ) leaves TCP clients unaffected; GC resumes
+consuming when the broker returns, says so in its log, and a broker client's agent
+gets the events that happened meanwhile."""
+from __future__ import annotations
+
+import time
+
+from gc_stomp.activemq import ActiveMQ
+from tests.agent.helpers import PASSWORD
+
+from .conftest import stomp_gc
+from .jms import JmsClient
+
+
+def wait_for_log(gc, text: str, count: int = 1, limit: float = 60.0) -> None:
+    """Until the log holds ``text`` ``count`` times (a condition, not a timing assertion)."""
+    deadline = time.monotonic() + limit
+    while gc.log().count(text) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{text!r} not logged {count} time(s):\n{gc.log()[-3000:]}")
+        time.sleep(0.1)
+
+
+def test_broker_loss_and_return(tmp_path):
+    broker = ActiveMQ(tmp_path / "amq").start()
+    gc = stomp_gc(broker, tmp_path / "gc", queue="LOSS")
+    try:
+        wait_for_log(gc, "started: consuming from broker")
+        crm = JmsClient(broker.host_port, "crm-loss", queue_name="LOSS")
+        crm.send("Connect#1001", f"crm-loss,{PASSWORD}")
+        crm.send("Login#1001", f"{PASSWORD},1001")
+        crm.expect("State", agentId="1001", state="NOT_READY")
+        crm.send("MakeReady#1001")
+        crm.expect("State", agentId="1001", state="READY")
+        crm.close()
+        tcp = gc.client("tcp")
+        tcp.send("Connect#1002|desk-tcp," + PASSWORD)
+        tcp.send("Login#1002|" + PASSWORD + ",1002")
+        tcp.expect("State", agentId="1002", state="NOT_READY")
+
+        broker.kill()
+        wait_for_log(gc, "lost the broker")
+        # the TCP client is served as before; a call rings 1001, the broker client's agent
+        tcp.send("MakeNotReady#1002")
+        tcp.expect("State", agentId="1002", state="NOT_READY")
+        tcp.send('{"type": "SimCall", "params": {"queueId": "1", "fromAddress": "5551234"}, "requestId": "c1"}')
+        did = tcp.expect("SimTraffic", requestId="c1")["dialogId"]
+
+        broker.start()  # same port, a fresh broker
+        wait_for_log(gc, "resumed: consuming from broker")
+        crm = JmsClient(broker.host_port, "crm-loss", queue_name="LOSS")
+        crm.send("Beat#crm-loss")
+        # what happened to 1001 meanwhile (kept in its destination's backlog), then Beat's answer
+        assert [(e["type"], e.get("state", e.get("status"))) for e in crm.drain(1.0)] == [
+            ("NewInboundCall", None), ("InboundCall", "ALERTING"), ("State", "RESERVED"), ("System", "IN_SERVICE")]
+        crm.send("AnswerCall#1001", did)
+        assert crm.expect("State", agentId="1001")["state"] == "TALKING"
+        crm.close()
+        tcp.close()
+    finally:
+        gc.stop()
+        broker.stop()
