@@ -76,9 +76,12 @@ class Peers:
         if peer is None:
             peer = self.peers[peer_id] = Peer(peer_id)
             log.info("peer %s joined (%s)", peer_id, "active" if msg.get("active") else "standing by")
-        peer.active = bool(msg.get("active"))
+        active, destinations = bool(msg.get("active")), set(msg.get("destinations") or ())
+        if (active, destinations) != (peer.active, peer.destinations):
+            log.debug("peer %s: %s, %d client destination(s)", peer_id, "active" if active else "standing by",
+                      len(destinations))
+        peer.active, peer.destinations = active, destinations
         peer.priority = int(msg.get("priority") or 0)
-        peer.destinations = set(msg.get("destinations") or ())
         peer.seen = time.monotonic()
 
     def took_queue(self) -> None:
