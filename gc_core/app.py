@@ -15,11 +15,13 @@ import gevent.event
 
 from . import events
 from .backend import Backend
+from .backends import Backends, label as backend_label
 from .codec import FrameError, decode, encode_event
-from .commands import SCOPE_AGENT, SCOPE_SYSTEM, CommandRegistry, CommandSpec, Request, Route
+from .commands import (SCOPE_AGENT, SCOPE_SYSTEM, CommandRegistry, CommandSpec, Request, Route,
+                       unavailable_reason)
 from .config import Config
 from .connection import Connection
-from .domain import DomainEvent
+from .domain import DomainEvent, SystemStatusChanged
 from .errors import GCError
 from .plugins import PluginManager
 from .resources import schemas_dir
@@ -64,6 +66,9 @@ class CommandContext:
 
     @property
     def backend(self) -> Backend:
+        """The agent's backend (the default backend for a command without an agent)."""
+        if self.binding is not None and self.binding.backend is not None:
+            return self.binding.backend
         return self.connector.backend
 
     def emit(self, event: Any, agent_id: Optional[str] = None) -> None:
@@ -122,12 +127,11 @@ class Connector:
         gc_conf = config["gc"]
         events.set_timezone(gc_conf["event_timezone"])
         self.schemas: SchemaRegistry = plugins.schema_registry(schemas_dir())  # PluginError naming the plugin
-        backend = hook.gc_backend(name=gc_conf["backend"], config=config)
-        if backend is None:
-            raise GCError("GENERAL_ERROR", f"no enabled plugin provides the backend {gc_conf['backend']!r}")
-        self.backend: Backend = backend
-        self.routes = CommandRegistry(self._command_specs(), self.schemas, backend.capabilities,
-                                      backend_label=" ".join(filter(None, (backend.name, backend.flavour))))
+        # Every configured backend instance (gc_core.backends); ``backend`` is the default one.
+        self.backends = Backends.build(config, plugins)
+        self.backend: Backend = self.backends.default
+        self.routes = CommandRegistry(self._command_specs(), self.schemas, self.backends.capabilities(),
+                                      backend_label=self.backends.label())
         self.mappers: dict[type, list[Callable]] = {}
         for mapping in hook.gc_event_mappers():
             for cls, fn in (mapping or {}).items():
@@ -138,7 +142,8 @@ class Connector:
         self.validate_events = gc_conf["validate_events"]
         self.connections: set[Connection] = set()
         self.transports: list = []
-        self.status = "OUT_OF_SERVICE"
+        self.status = "OUT_OF_SERVICE"  # overall: IN_SERVICE when every backend is
+        self.backend_status: dict[str, str] = {name: "OUT_OF_SERVICE" for name in self.backends.by_name}
         self.extras: dict[str, Any] = {}  # per-process state plugins keep, by "plugin.key"
         self._stopped = gevent.event.Event()
         self._started = False
@@ -148,8 +153,11 @@ class Connector:
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:
-        self.backend.start(self.on_domain_event)
-        self.status = "IN_SERVICE" if self.backend.system_info().status == "IN_SERVICE" else "OUT_OF_SERVICE"
+        for backend in self.backends:
+            backend.start(self._sink_of(backend))
+            status = backend.system_info().status
+            self.backend_status[backend.instance] = "IN_SERVICE" if status == "IN_SERVICE" else "OUT_OF_SERVICE"
+        self.status = _combined(self.backend_status.values())
         self.plugins.hook.gc_startup(connector=self)
         for transports in self.plugins.hook.gc_transports(connector=self):
             for transport in transports or []:
@@ -178,7 +186,11 @@ class Connector:
                     binding.session.close()
                 except Exception:
                     log.exception("closing the session of %s", agent_id)
-            self.backend.stop()
+            for backend in self.backends:
+                try:
+                    backend.stop()
+                except Exception:
+                    log.exception("stopping backend %s", backend.instance)
             self._stopped.set()
 
     def serve_forever(self) -> None:
@@ -253,6 +265,11 @@ class Connector:
                     ctx._correlation = self.member_requests.open(supervisor.agent_id, ctx.request.request_id)
                 if spec.supervisor and not ctx.binding.supervisor:
                     raise GCError("PLEASE_RETRY", f"{spec.type} needs a supervisor: agent {ctx.agent_id} is not one")
+                backend = ctx.backend
+                if spec.requires or spec.requires_any:
+                    why = unavailable_reason(spec, backend.capabilities, backend_label(backend))
+                    if why:
+                        raise GCError("PLEASE_RETRY", why)
             spec.handler(ctx)
         except GCError as exc:
             ctx.fail(exc)
@@ -275,6 +292,24 @@ class Connector:
         return None
 
     # -- events ------------------------------------------------------------------
+    def _sink_of(self, backend: Backend) -> Callable[[DomainEvent], None]:
+        """The sink one backend delivers to: its status changes are stamped with its
+        name; an agent's events from a backend that no longer serves the agent (it
+        connected elsewhere meanwhile) are dropped."""
+        sessions = self.sessions
+
+        def sink(event: DomainEvent) -> None:
+            if type(event) is SystemStatusChanged:
+                event.backend = event.backend or backend.instance
+            else:
+                agent_id = getattr(event, "agent_id", None)
+                if agent_id:
+                    binding = sessions.agents.get(agent_id)
+                    if binding is not None and binding.backend is not None and binding.backend is not backend:
+                        return
+            self.on_domain_event(event)
+        return sink
+
     def on_domain_event(self, event: DomainEvent) -> None:
         """The backend's sink. Called in a greenlet, in the order the backend saw events."""
         for fn in self.mappers.get(type(event), ()):
@@ -312,16 +347,57 @@ class Connector:
         for dest in list(self.sessions.destinations.values()):
             dest.deliver(text)
 
-    def set_status(self, status: str) -> None:
-        """IN_SERVICE, or OUT_OF_SERVICE for anything less (Finesse's PARTIAL_SERVICE
-        answers 503 too); every destination hears of a change."""
+    def set_status(self, status: str, backend: Optional[str] = None) -> None:
+        """A backend instance's status (None: every instance) is now IN_SERVICE, or
+        OUT_OF_SERVICE for anything less (Finesse's PARTIAL_SERVICE answers 503 too).
+
+        A destination's status is IN_SERVICE when every backend its agents use is
+        (every configured backend while it has no agent yet): a destination hears a
+        ``System`` event when its status changes, so one backend's trouble reaches only
+        the destinations with agents on it (and those without agents)."""
         status = "IN_SERVICE" if status == "IN_SERVICE" else "OUT_OF_SERVICE"
-        if status != self.status:
-            self.status = status
-            self.broadcast(events.system(status))
+        names = [backend] if backend in self.backend_status else list(self.backend_status)
+        before = dict(self.backend_status)
+        for name in names:
+            self.backend_status[name] = status
+        if before == self.backend_status:
+            return
+        self.status = _combined(self.backend_status.values())
+        used = self._backends_by_destination()
+        for dest in list(self.sessions.destinations.values()):
+            mine = used.get(dest.name) or before.keys()
+            if not any(n in mine for n in names):
+                continue
+            old = _combined(before[n] for n in mine)
+            new = _combined(self.backend_status[n] for n in mine)
+            if old != new:
+                self._check(events.system(new))
+                dest.deliver(encode_event(events.system(new)))
+
+    def status_for(self, destination: str) -> str:
+        """What ``Hello`` / ``Beat`` answer on ``destination`` (see :meth:`set_status`)."""
+        statuses = set(self.backend_status.values())
+        if len(statuses) == 1:  # all alike: no need to look at the destination's agents
+            return statuses.pop()
+        mine = self._backends_by_destination().get(destination) or self.backend_status.keys()
+        return _combined(self.backend_status[n] for n in mine)
+
+    def _backends_by_destination(self) -> dict[str, set]:
+        """Destination name -> the instance names its bound agents use (one pass)."""
+        out: dict[str, set] = {}
+        for binding in list(self.sessions.agents.values()):
+            if binding.backend is not None:
+                out.setdefault(binding.destination.name, set()).add(binding.backend.instance)
+        return out
 
     def _check(self, event: Any) -> None:
         if self.validate_events:
             problems = self.schemas.event_errors(event)
             if problems:
                 log.error("outgoing event breaks its schema: %s", "; ".join(problems[:5]))
+
+
+def _combined(statuses) -> str:
+    """IN_SERVICE when every one is (and there is at least one), else OUT_OF_SERVICE."""
+    statuses = list(statuses)
+    return "IN_SERVICE" if statuses and all(st == "IN_SERVICE" for st in statuses) else "OUT_OF_SERVICE"

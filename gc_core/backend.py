@@ -23,7 +23,7 @@ EventSink = Callable[[DomainEvent], None]
 
 # Capability names: Finesse dialog actions plus a few feature flags. Commands declare
 # the capabilities they need; the router offers a command only when the configured
-# backend has them (so a UCCX deployment does not offer UCCE-only commands).
+# agent's backend has them (so a UCCX agent is not offered UCCE-only commands).
 CAP_MOBILE_AGENT = "MOBILE_AGENT"
 CAP_WORK_READY = "WORK_READY"
 CAP_TRANSFER_SST = "TRANSFER_SST"
@@ -142,11 +142,14 @@ class AgentSession(abc.ABC):
 
 
 class Backend(abc.ABC):
-    """A contact-center platform. One instance per running connector."""
+    """A contact-center platform. A connector runs one instance per configured
+    backend (:mod:`gc_core.backends`); each serves the agents the rule gives it."""
 
-    name: str = "backend"
+    name: str = "backend"  # the type: sim | finesse | a plugin's
     flavour: str = ""  # UCCX | UCCE | "" for neither
     capabilities: frozenset = frozenset()
+    # The instance's configured name (``[backends.<instance>]``), set by the core.
+    instance: str = ""
 
     @abc.abstractmethod
     def start(self, sink: EventSink) -> None:

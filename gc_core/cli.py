@@ -57,7 +57,8 @@ def cmd_serve(args) -> int:
     _setup_logging(args.log_level or config["gc"]["log_level"])
     connector = Connector(config, plugins)
     connector.start()
-    print(f"GC serving ({config['gc']['backend']} backend); "
+    print(f"GC serving ({', '.join(b.instance for b in connector.backends)} backend"
+          f"{'s' if len(connector.backends) > 1 else ''}); "
           + ", ".join(f"{t.name} on {t.address}" for t in connector.transports), flush=True)
     connector.serve_forever()
     return 0
@@ -87,7 +88,7 @@ def cmd_plugins(args) -> int:
             entry["backends"] = backends
         sections = plugins.provided_by(name, "gc_config_defaults") or {}
         if sections:  # secrets masked in both outputs (text and --json)
-            entry["config"] = {s: {k: ("***" if "secret" in k or "password" in k else v)
+            entry["config"] = {s: {k: ("***" if _secret(k) else v)
                                    for k, v in config[s].items()} for s in sections}
         dirs = plugins.provided_by(name, "gc_schema_dirs") or []
         if dirs:
@@ -95,11 +96,17 @@ def cmd_plugins(args) -> int:
         report.append(entry)
     installed = plugins.installed()
     enabled = [n for n in plugins.infos if not n.startswith("core:")]
+    instances = _backend_instances(config, plugins, report)
     if args.json:
-        print(json.dumps({"plugins": report, "installed": installed}, indent=2, default=str))
+        print(json.dumps({"plugins": report, "installed": installed, "backends": instances}, indent=2, default=str))
         return 0
-    print(f"backend: {config['gc']['backend']}   enabled: {', '.join(enabled)}")
+    print(f"enabled: {', '.join(enabled)}")
     print(f"installed but disabled: {', '.join(n for n in installed if n not in enabled) or '-'}")
+    for inst in instances:
+        rule = ", ".join(inst["agents"]) or "-"
+        print(f"backend {inst['name']}: {inst['type']} {inst['flavour']} (plugin {inst['plugin']})"
+              f"{'  default' if inst['default'] else ''}  agents: {rule}")
+        print(f"  capabilities: {', '.join(inst['capabilities']) or '-'}")
     for entry in report:
         print(f"\n{entry['name']}  ({entry['module']}{', ' + entry['distribution'] if 'distribution' in entry else ''})")
         print(f"  hooks: {', '.join(entry['hooks'])}")
@@ -112,6 +119,25 @@ def cmd_plugins(args) -> int:
         for section, values in entry.get("config", {}).items():
             print(f"  [{section}] {json.dumps(values, default=str)}")
     return 0
+
+
+def _secret(key: str) -> bool:
+    return "secret" in key or "password" in key
+
+
+def _backend_instances(config, plugins: PluginManager, report: list) -> list[dict]:
+    """Every configured backend instance, built (not started) as ``gc serve`` would."""
+    from .backends import Backends
+    backends = Backends.build(config, plugins)
+    providers = {t: e["name"] for e in report for t in e.get("backends", [])}
+    out = []
+    for backend in backends:
+        conf = backends.configs[backend.instance]
+        out.append({"name": conf.name, "type": conf.type, "plugin": providers.get(conf.type, "?"),
+                    "flavour": backend.flavour, "default": backend is backends.default,
+                    "agents": list(conf.agents), "capabilities": sorted(backend.capabilities),
+                    "settings": {k: ("***" if _secret(k) else v) for k, v in conf.settings.items()}})
+    return out
 
 
 def cmd_schemas(args) -> int:

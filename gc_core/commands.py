@@ -83,8 +83,30 @@ class Route:
     schema: "CommandSchema"
 
 
+def missing_capabilities(spec: CommandSpec, capabilities: Iterable[str]) -> list[str]:
+    """What ``spec`` needs that ``capabilities`` lacks (empty: the command is offered)."""
+    caps = set(capabilities)
+    missing = set(spec.requires) - caps
+    if spec.requires_any and not set(spec.requires_any) & caps:
+        missing.add(" or ".join(sorted(spec.requires_any)))
+    return sorted(missing)
+
+
+def unavailable_reason(spec: CommandSpec, capabilities: Iterable[str], backend_label: str) -> str:
+    """The PLEASE_RETRY description of a command a backend cannot serve, or ""."""
+    missing = missing_capabilities(spec, capabilities)
+    if not missing:
+        return ""
+    return f"{spec.type} is not available on the {backend_label} backend (needs {', '.join(missing)})"
+
+
 class CommandRegistry:
-    """Maps a command name (any case, or an alias) to its route."""
+    """Maps a command name (any case, or an alias) to its route.
+
+    ``capabilities``: what any of the connector's backends offers; a command none
+    can serve is not routed at all. With several backends, the connector refuses a
+    routed command to an agent whose own backend lacks a capability
+    (:func:`unavailable_reason`, the same description)."""
 
     def __init__(self, specs: Iterable[CommandSpec], schemas: "SchemaRegistry",
                  capabilities: Iterable[str], backend_label: str = "backend"):
@@ -98,13 +120,10 @@ class CommandRegistry:
                 raise GCError("GENERAL_ERROR", f"plugin {spec.plugin!r} registers command {spec.type!r} "
                                                f"but no schema commands/{spec.type}.json exists")
             names = (spec.type,) + tuple(spec.aliases) + tuple(schema.aliases)
-            missing = set(spec.requires) - caps
-            if spec.requires_any and not set(spec.requires_any) & caps:
-                missing.add(" or ".join(sorted(spec.requires_any)))
-            if missing:
+            why = unavailable_reason(spec, caps, backend_label)
+            if why:
                 for n in names:
-                    self.unavailable[n.lower()] = (f"{spec.type} is not available on the {backend_label} "
-                                                   f"backend (needs {', '.join(sorted(missing))})")
+                    self.unavailable[n.lower()] = why
                 continue
             if spec.type in self.routes:
                 other = self.routes[spec.type].spec.plugin

@@ -142,5 +142,10 @@ class Config:
     def get(self, section: str, key: str, default: Any = None) -> Any:
         return self._data.get(section, {}).get(key, default)
 
+    def with_section(self, section: str, values: Mapping[str, Any]) -> "Config":
+        """This configuration with one section replaced (a backend instance's view:
+        gc_core.backends)."""
+        return Config({**self._data, section: dict(values)})
+
     def sections(self) -> dict[str, dict[str, Any]]:
         return copy.deepcopy(self._data)

@@ -251,6 +251,7 @@ class QueueChanged(DomainEvent):
 @dataclass
 class SystemStatusChanged(DomainEvent):
     status: str  # IN_SERVICE | OUT_OF_SERVICE
+    backend: str = ""  # the instance whose status changed; the core fills it in
 
 
 @dataclass

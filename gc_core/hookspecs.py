@@ -54,14 +54,18 @@ def gc_event_mappers() -> dict[type, Callable]:
 
 
 @hookspec(firstresult=True)
-def gc_backend(name: str, config: "Config") -> "Backend | None":
-    """Build the backend called ``name`` (configuration ``gc.backend``) if this plugin
-    provides it; return None otherwise."""
+def gc_backend(name: str, config: "Config", instance: str) -> "Backend | None":
+    """Build a backend of type ``name`` if this plugin provides it; return None otherwise.
+
+    Called once per configured instance (:mod:`gc_core.backends`): ``instance`` is its
+    name (``[backends.<instance>]``, or ``gc.backend`` when none is configured) and
+    ``config[name]`` is that instance's settings, so an implementation reads its own
+    section as if it were alone. It may leave ``instance`` out of its signature."""
 
 
 @hookspec
 def gc_backend_names() -> list[str]:
-    """The backend names this plugin can build (for ``gc plugins``)."""
+    """The backend types this plugin can build (for ``gc plugins``)."""
 
 
 @hookspec

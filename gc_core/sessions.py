@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Optional
 from .errors import GCError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .backend import AgentSession
+    from .backend import AgentSession, Backend
     from .connection import Connection
 
 log = logging.getLogger("gc.sessions")
@@ -58,6 +58,8 @@ class AgentBinding:
     destination: Destination
     session: "AgentSession"
     extension: str = ""
+    # The backend instance serving the agent (gc_core.backends: the agent rule).
+    backend: Optional["Backend"] = None
     supervisor: bool = False
     team_id: str = ""
     supervised_teams: set = field(default_factory=set)

@@ -16,13 +16,16 @@ log = logging.getLogger("gc.system")
 
 
 def hello(ctx) -> None:
-    """Hello / Beat: join the destination, answer with the system status."""
-    ctx.connector.sessions.join(ctx.connection, ctx.params["clientDestination"])
-    ctx.reply(events.system(ctx.connector.status))
+    """Hello / Beat: join the destination, answer with its status: that of the
+    backends its agents use, or of every backend while it has none (Connector.set_status)."""
+    name = ctx.params["clientDestination"]
+    ctx.connector.sessions.join(ctx.connection, name)
+    ctx.reply(events.system(ctx.connector.status_for(name)))
 
 
 def connect(ctx) -> None:
-    """Bind the agent to the client's destination and open its backend session.
+    """Bind the agent to the client's destination and open its session on the
+    backend the agent rule gives it (gc_core.backends; none: USER_NOT_FOUND).
 
     The spec answers a successful Connect with nothing. A wrong password is
     SUBSCRIPTION_FAILED; connecting from a new destination invalidates the old one
@@ -31,7 +34,8 @@ def connect(ctx) -> None:
     sessions = connector.sessions
     agent_id = ctx.agent_id
     sessions.check_licence(agent_id)
-    session: AgentSession = connector.backend.open_session(agent_id, ctx.params["password"],
+    backend = connector.backends.for_agent(agent_id)
+    session: AgentSession = backend.open_session(agent_id, ctx.params["password"],
                                                            request_id=ctx.request.request_id or "")
     try:
         user = session.user()
@@ -41,6 +45,7 @@ def connect(ctx) -> None:
         raise
     dest = sessions.join(ctx.connection, ctx.params["clientDestination"])
     binding = AgentBinding(agent_id=agent_id, destination=dest, session=session, extension=user.extension,
+                           backend=backend,
                            supervisor=user.is_supervisor, team_id=user.team.id if user.team else "",
                            supervised_teams={t.id for t in user.teams})
     binding.remember_password(ctx.params["password"])
@@ -68,7 +73,7 @@ def gc_commands():
 
 
 def _status_changed(connector, event: SystemStatusChanged) -> None:
-    connector.set_status(event.status)
+    connector.set_status(event.status, event.backend or None)
 
 
 def _session_lost(connector, event: SessionLost) -> None:

@@ -34,6 +34,8 @@ def gc_backend_names():
 
 @hookimpl
 def gc_backend(name, config):
+    """A sim per instance: ``config["sim"]`` is the instance's settings (its own site
+    and flavour when ``[backends.<name>]`` sets them)."""
     if name != "sim":
         return None
     from .backend import SimBackend
@@ -56,17 +58,19 @@ def gc_commands():
 
 @hookimpl
 def gc_startup(connector):
-    conf = connector.config["sim"]
-    if connector.backend.name == "sim" and conf["demo_call_interval"] > 0:
-        demo = traffic.DemoTraffic(connector.backend, conf["demo_call_interval"], conf["demo_call_duration"])
-        demo.start()
-        connector.extras["sim.demo"] = demo
+    demos = []
+    for backend in connector.backends.of_type("sim"):
+        conf = connector.backends.configs[backend.instance].settings
+        if conf["demo_call_interval"] > 0:
+            demo = traffic.DemoTraffic(backend, conf["demo_call_interval"], conf["demo_call_duration"])
+            demo.start()
+            demos.append(demo)
+    connector.extras["sim.demo"] = demos
 
 
 @hookimpl
 def gc_shutdown(connector):
-    demo = connector.extras.pop("sim.demo", None)
-    if demo is not None:
+    for demo in connector.extras.pop("sim.demo", None) or []:
         demo.stop()
 
 

@@ -21,10 +21,16 @@ log = logging.getLogger("gc.sim.traffic")
 
 
 def _backend(ctx):
-    backend = ctx.connector.backend
-    if getattr(backend, "name", "") != "sim":
-        raise GCError("PLEASE_RETRY", f"{ctx.request.type} drives the sim backend; this connector runs {backend.name}")
-    return backend
+    """The sim these commands drive: the default backend if it is a sim, else the
+    first sim backend configured."""
+    connector = ctx.connector
+    if connector.backend.name == "sim":
+        return connector.backend
+    sims = connector.backends.of_type("sim")
+    if not sims:
+        raise GCError("PLEASE_RETRY", f"{ctx.request.type} drives the sim backend; this connector runs "
+                                      f"{', '.join(b.name for b in connector.backends)}")
+    return sims[0]
 
 
 def _answer(ctx, action: str, **fields) -> None:

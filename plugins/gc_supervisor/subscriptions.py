@@ -41,7 +41,7 @@ def subscribe_team(connector, binding, team_id: str) -> None:
         try:
             binding.session.subscribe_team(team_id)
         except NotImplementedError:
-            raise GCError("PLEASE_RETRY", f"the {connector.backend.name} backend cannot subscribe to "
+            raise GCError("PLEASE_RETRY", f"the {(binding.backend or connector.backend).name} backend cannot subscribe to "
                                           f"team {team_id}'s changes") from None
         subs.add(team_id)
     _index(connector, TEAM_INDEX).setdefault(team_id, set()).add(binding.agent_id)
