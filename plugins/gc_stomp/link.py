@@ -11,6 +11,7 @@ to JMS clients as ``TextMessage`` (with the header they would be ``BytesMessage`
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Callable, Optional
 
 import gevent
@@ -33,6 +34,18 @@ def parse_hosts(hosts: list[str]) -> list[tuple[str, int]]:
     if not out:
         raise ValueError("stomp.hosts is empty")
     return out
+
+
+def _no_delay(conn: stomp.Connection12) -> None:
+    """TCP_NODELAY on the broker socket: an ACK or an event frame goes out at once
+    instead of waiting for the broker's delayed TCP acknowledgement (Nagle), which
+    otherwise costs up to 40 ms per message with a small prefetch."""
+    sock = getattr(conn.transport, "socket", None)
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
 
 class _Listener(stomp.ConnectionListener):
@@ -115,6 +128,7 @@ class BrokerLink:
             conn = self._new_connection()
             try:
                 conn.connect(self.conf["login"] or None, self.conf["passcode"] or None, wait=True)
+                _no_delay(conn)
                 self.conn = conn
                 self._on_connected(self)
             except (StompException, OSError, ConnectionError) as exc:
