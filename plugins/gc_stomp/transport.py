@@ -125,9 +125,9 @@ class StompTransport:
 
     def tell_orphans(self, names: Iterable[str]) -> None:
         """A gone peer's destinations: a System event each, so their clients re-Connect."""
-        status = events.system(self.connector.status)
         for name in names:
-            self.connector.send_to_connection(self.client(name), status, None)
+            conn = self.client(name)
+            self.connector.send_to_connection(conn, events.system(self.connector.status_for(name)), None)
 
     def _announce_loop(self) -> None:
         interval = float(self.conf["peer_interval"])
