@@ -263,3 +263,52 @@ def event_obj(event: Any) -> dict:
 def event_type(event: Any) -> Optional[str]:
     obj = event_obj(event)
     return obj.get("type") if isinstance(obj, dict) else None
+
+
+# -- the pytest plugin (entry point ``pytest11``: ``gc = gc_core.testing``) ----------------
+# It adds ``--gc-kit TARGET`` and the ``gc_kit_target`` fixture the backend conformance
+# kit (gc_core.backend_kit) runs on. It loads with pytest only, so GC itself never needs it.
+try:
+    import pytest as _pytest
+except ImportError:  # pragma: no cover - GC installed without its test extra
+    _pytest = None
+
+if _pytest is not None:
+    _pytest.register_assert_rewrite("gc_core.backend_kit")
+
+    def pytest_addoption(parser) -> None:
+        group = parser.getgroup("gc", "Generic Connector backend conformance kit")
+        group.addoption("--gc-kit", action="append", default=[], metavar="TARGET",
+                        help="run the backend conformance kit on TARGET: an entry point of the "
+                             "gc.kit_targets group or module:attribute (repeatable)")
+
+    def pytest_generate_tests(metafunc) -> None:
+        """Parametrize the kit's rows over the targets: ``--gc-kit``, else the test
+        class's ``gc_kit_targets``; with neither, the rows skip and say how to run them."""
+        if "gc_kit_target" not in metafunc.fixturenames:
+            return
+        names = list(metafunc.config.getoption("gc_kit") or getattr(metafunc.cls, "gc_kit_targets", ()) or ())
+        if not names:
+            from .backend_kit import installed_targets
+            reason = (f"no backend kit target: pass --gc-kit NAME (installed: "
+                      f"{', '.join(installed_targets()) or '-'})")
+            metafunc.parametrize("gc_kit_target", [_pytest.param(None, marks=_pytest.mark.skip(reason=reason))],
+                                 indirect=True, ids=["no-target"])
+            return
+        metafunc.parametrize("gc_kit_target", names, indirect=True, scope="session", ids=names)
+
+    @_pytest.fixture(scope="session")
+    def gc_kit_target(request, tmp_path_factory):
+        """The running target named by the parameter: its backend started, and GC on it."""
+        from .backend_kit import RunningTarget, load_target
+        name = request.param
+        target = load_target(name)
+        workdir = tmp_path_factory.mktemp(f"kit-{name.replace(':', '-')}")
+        gc = target.start(workdir)
+        try:
+            yield RunningTarget(target, gc)
+        finally:
+            try:
+                gc.stop()
+            finally:
+                target.stop()
