@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .config import CORE_DEFAULTS, Config, ConfigError, load_layers
+from . import DISTRIBUTION, __version__
+from .config import CORE_DEFAULTS, Config, ConfigError, MASK, default_config_file, is_secret, load_layers, masked, search_path
 from .errors import GCError
 from .plugins import PluginError, PluginManager
 
@@ -28,7 +29,9 @@ log = logging.getLogger("gc")
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--config", action="append", type=Path, default=[],
-                   help="TOML configuration file (repeatable; default: conf/gc.toml)")
+                   help="TOML configuration file (repeatable; default: the first of ./gc.toml, "
+                        "$XDG_CONFIG_HOME/generic-connector/gc.toml, /etc/generic-connector/gc.toml, "
+                        "the packaged default)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one setting, e.g. --set tcp.port=9000")
 
@@ -88,8 +91,7 @@ def cmd_plugins(args) -> int:
             entry["backends"] = backends
         sections = plugins.provided_by(name, "gc_config_defaults") or {}
         if sections:  # secrets masked in both outputs (text and --json)
-            entry["config"] = {s: {k: ("***" if _secret(k) else v)
-                                   for k, v in config[s].items()} for s in sections}
+            entry["config"] = masked({s: config[s] for s in sections})
         dirs = plugins.provided_by(name, "gc_schema_dirs") or []
         if dirs:
             entry["schemas"] = [str(d) for d in dirs]
@@ -121,10 +123,6 @@ def cmd_plugins(args) -> int:
     return 0
 
 
-def _secret(key: str) -> bool:
-    return "secret" in key or "password" in key
-
-
 def _backend_instances(config, plugins: PluginManager, report: list) -> list[dict]:
     """Every configured backend instance, built (not started) as ``gc serve`` would."""
     from .backends import Backends
@@ -136,7 +134,7 @@ def _backend_instances(config, plugins: PluginManager, report: list) -> list[dic
         out.append({"name": conf.name, "type": conf.type, "plugin": providers.get(conf.type, "?"),
                     "flavour": backend.flavour, "default": backend is backends.default,
                     "agents": list(conf.agents), "capabilities": sorted(backend.capabilities),
-                    "settings": {k: ("***" if _secret(k) else v) for k, v in conf.settings.items()}})
+                    "settings": {k: (MASK if is_secret(k) and v else v) for k, v in conf.settings.items()}})
     return out
 
 
@@ -187,8 +185,27 @@ def cmd_schemas(args) -> int:
     return status
 
 
+def cmd_config(args) -> int:
+    """``gc config show``: the effective configuration as TOML, secrets masked, after a
+    comment naming the file(s) read; ``gc config example NAME``: a starting file."""
+    import tomli_w
+
+    from .resources import example_file
+    if args.action == "example":
+        sys.stdout.write(example_file(args.name).read_text())
+        return 0
+    config, _ = build(args.config, args.set)
+    sources = [str(f) for f in args.config] or [f"{default_config_file()} (searched: "
+                                                 f"{', '.join(str(p) for p in search_path())})"]
+    print(f"# configuration file: {'; '.join(sources)}")
+    print("# then GC__SECTION__KEY environment variables and --set flags; secrets shown as ***")
+    print(tomli_w.dumps(masked(config.sections())), end="")
+    return 0
+
+
 def make_parser(plugins: Optional[PluginManager] = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gc", description="Generic Connector: Cisco Finesse agents over one JSON API.")
+    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("serve", help="run the connector (default: the embedded sim contact center)")
     _add_config_args(p)
@@ -204,6 +221,15 @@ def make_parser(plugins: Optional[PluginManager] = None) -> argparse.ArgumentPar
     p.add_argument("files", nargs="*", help="files of frames or events, one per line ('-' = stdin)")
     p.add_argument("--frame", help="validate this one frame")
     p.set_defaults(func=cmd_schemas)
+    p = sub.add_parser("config", help="show the effective configuration, or print an example file")
+    csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = csub.add_parser("show", help="the effective configuration (secrets masked) and the file it came from")
+    _add_config_args(show)
+    show.set_defaults(func=cmd_config)
+    example = csub.add_parser("example", help="print a starting configuration file")
+    from .resources import example_names
+    example.add_argument("name", choices=example_names())
+    example.set_defaults(func=cmd_config)
     if plugins is not None:
         plugins.hook.gc_cli(subparsers=sub)
     return parser

@@ -3,13 +3,21 @@ command-line ``--set`` flags, on top of the defaults every plugin declares.
 
 Layers, lowest first:
 1. defaults declared by the core and by each enabled plugin (``gc_config_defaults``);
-2. the TOML file(s) (``--config FILE``; with none, ``conf/gc.toml`` as shipped);
+2. the TOML file(s): every ``--config FILE`` (later files win); with none, the first
+   file of :func:`search_path` that exists (``./gc.toml``,
+   ``$XDG_CONFIG_HOME/generic-connector/gc.toml``, ``/etc/generic-connector/gc.toml``,
+   the packaged default ``gc_core/data/conf/gc.toml``);
 3. environment variables ``GC__<SECTION>__<KEY>`` (``GC__TCP__PORT=9000``);
 4. ``--set section.key=value`` on the command line.
 
 Values from 3 and 4 are parsed as TOML values (``9000``, ``true``, ``["a", "b"]``)
 and fall back to plain strings. Every value is checked against its default's type,
 and keys no plugin declared are rejected: a typo is an error, not a silent default.
+
+Secrets: a key whose name ends in ``password`` or ``secret`` is a secret (masked by
+``gc config show`` and ``gc plugins``). Each has a ``<key>_file`` variant in any layer
+(``zoom.client_secret_file = "/run/secrets/zoom"``) that reads the value from that
+file, trailing newline stripped (container secrets).
 """
 from __future__ import annotations
 
@@ -47,6 +55,37 @@ class ConfigError(Exception):
     pass
 
 
+SECRET_SUFFIXES = ("password", "secret")
+FILE_SUFFIX = "_file"
+MASK = "***"
+
+
+def is_secret(key: str) -> bool:
+    """Whether a configuration key holds a secret (its name ends in password/secret)."""
+    return key.endswith(SECRET_SUFFIXES)
+
+
+def masked(sections: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A copy with every non-empty secret replaced by ``***``."""
+    return {s: {k: (MASK if is_secret(k) and v else v) for k, v in values.items()}
+            if isinstance(values, Mapping) else values for s, values in sections.items()}
+
+
+def search_path(env: Mapping[str, str] | None = None) -> list[Path]:
+    """Where ``gc`` looks for its configuration when no ``--config`` is given, in order;
+    the first existing file is used (the last entry, the packaged default, always exists)."""
+    env = os.environ if env is None else env
+    xdg = Path(env.get("XDG_CONFIG_HOME") or Path(env.get("HOME") or Path.home()) / ".config")
+    return [Path("gc.toml"), xdg / "generic-connector" / "gc.toml",
+            Path("/etc/generic-connector/gc.toml"), conf_dir() / "gc.toml"]
+
+
+def default_config_file(env: Mapping[str, str] | None = None) -> Path:
+    """The configuration file used when no ``--config`` is given (see :func:`search_path`)."""
+    path = search_path(env)
+    return next((p for p in path if p.is_file()), path[-1])
+
+
 def parse_value(raw: str) -> Any:
     try:
         return tomllib.loads(f"v = {raw}")["v"]
@@ -65,11 +104,7 @@ def load_layers(files: Iterable[Path] = (), env: Mapping[str, str] | None = None
                 overrides: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
     """Read layers 2-4 into one nested dict (not yet checked against defaults)."""
     data: dict[str, dict[str, Any]] = {}
-    files = list(files)
-    if not files:
-        default = conf_dir() / "gc.toml"
-        if default.is_file():
-            files = [default]
+    files = list(files) or [default_config_file(env)]
     for f in files:
         try:
             with open(f, "rb") as fh:
@@ -112,6 +147,15 @@ def _coerce(section: str, key: str, default: Any, value: Any) -> Any:
     raise ConfigError(f"{section}.{key}: expected {type(default).__name__}, got {value!r}")
 
 
+def read_secret_file(setting: str, path: Any) -> str:
+    """The secret held in a ``*_file`` setting's file, one trailing newline removed."""
+    try:
+        text = Path(str(path)).read_text()
+    except OSError as exc:
+        raise ConfigError(f"{setting}: cannot read the secret file {path}: {exc.strerror or exc}") from exc
+    return text[:-1] if text.endswith("\n") else text
+
+
 class Config:
     """Checked configuration: ``config["tcp"]["port"]`` or ``config.get("tcp", "port")``."""
 
@@ -131,6 +175,8 @@ class Config:
                 raise ConfigError(f"unknown configuration section [{section}]")
             known = defaults[section]
             for key, value in values.items():
+                if key.endswith(FILE_SUFFIX) and is_secret(key[:-len(FILE_SUFFIX)]) and key not in known:
+                    key, value = key[:-len(FILE_SUFFIX)], read_secret_file(f"{section}.{key}", value)
                 if key not in known:
                     raise ConfigError(f"unknown key {section}.{key} (known: {', '.join(sorted(known))})")
                 merged[section][key] = _coerce(section, key, known[key], value)

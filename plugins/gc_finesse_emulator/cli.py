@@ -1,6 +1,6 @@
 """``gc emulator finesse``: run the Finesse emulator in the foreground.
 
-    gc emulator finesse --flavour uccx [--site conf/sim-site.toml] [--rest-port 8082]
+    gc emulator finesse --flavour uccx [--site my-site.toml] [--rest-port 8082]
                         [--xmpp-port 5222] [--secondary]
     python -m gc_finesse_emulator --flavour ucce --secondary
 
@@ -16,15 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_SITE = "conf/sim-site.toml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flavour", "--flavor", default="ucce", type=str.lower, choices=("uccx", "ucce"),
                         help="Finesse deployment to emulate (default: ucce)")
-    parser.add_argument("--site", default=DEFAULT_SITE,
-                        help=f"site description (TOML; default {DEFAULT_SITE}, or the built-in default "
-                             "site when that file does not exist)")
+    parser.add_argument("--site", default="",
+                        help="site description (TOML; default: the packaged sim-site.toml, "
+                             "`gc config example` shows where it is)")
     parser.add_argument("--rest-port", type=int, default=0,
                         help="primary node's REST port (default: a free port; the secondary takes the next free one)")
     parser.add_argument("--xmpp-port", type=int, default=0,
@@ -40,12 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _site_arg(value: str):
+    if not value:
+        return None  # the model's built-in default site (same content as the packaged sim-site.toml)
     path = Path(value)
-    if path.exists():
+    if path.is_file():
         return path
-    if value == DEFAULT_SITE:
-        return None  # the model's built-in default site (same content as conf/sim-site.toml)
-    raise SystemExit(f"site file not found: {value}")
+    raise SystemExit(f"gc: site file not found: {value} (give --site an existing TOML file, or omit it)")
 
 
 def run(args: argparse.Namespace) -> int:

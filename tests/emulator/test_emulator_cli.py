@@ -23,7 +23,7 @@ def test_gc_cli_hook_adds_emulator_finesse():
     gc_finesse_emulator.gc_cli(subparsers=sub)
     args = parser.parse_args(["emulator", "finesse", "--flavour", "UCCX", "--secondary", "--rest-port", "0"])
     assert args.func is cli.run
-    assert args.flavour == "uccx" and args.secondary and args.site == "conf/sim-site.toml"
+    assert args.flavour == "uccx" and args.secondary and args.site == ""
 
 
 def test_module_runs_and_stops_cleanly_on_sigterm(tmp_path):

@@ -12,8 +12,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
+from gc_core.resources import schemas_dir
+
 REPO = Path(__file__).resolve().parents[2]
-SCHEMAS = REPO / "schemas"
+SCHEMAS = schemas_dir()
 SAMPLES = REPO / "tests" / "spec_samples"
 SHARED_SPEC = REPO.parent / "shared" / "spec"
 PROTOCOL_MD = SHARED_SPEC / "protocol.md"

@@ -1,15 +1,14 @@
 """The site: default site (protocol.md section 6), TOML loading, generation, checks."""
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 
+from gc_core.resources import conf_dir
 from gc_sim.model import Site, SiteError, default_site, load_site
 
 from .conftest import SMALL_SITE
 
-CONF = pathlib.Path(__file__).resolve().parents[2] / "conf" / "sim-site.toml"
+CONF = conf_dir() / "sim-site.toml"
 
 
 def test_conf_file_is_the_default_site():

@@ -6,7 +6,7 @@ wire formats. No threads, no I/O (except :func:`load_site`), no timers: time com
 from the ``clock`` callable, traffic from :meth:`ContactCenter.inbound_call` & co.
 
     from gc_sim.model import ContactCenter, Site, CCError, load_site
-    cc = ContactCenter(load_site("conf/sim-site.toml"), flavour="UCCE")
+    cc = ContactCenter(load_site("my-site.toml"), flavour="UCCE")
     cc.subscribe(print)
     cc.change_state("1001", "LOGIN", extension="1001", request_id="r1")
 """
