@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -23,6 +24,7 @@ from .config import Config
 from .connection import Connection
 from .domain import DomainEvent, SystemStatusChanged
 from .errors import GCError
+from .logs import log_context
 from .plugins import PluginManager
 from .resources import schemas_dir
 from .schemas import SchemaRegistry
@@ -44,6 +46,9 @@ class CommandContext:
     # Set when a supervisor (``binding``) acts on this member of its team.
     member_id: Optional[str] = None
     _correlation: Optional[str] = None
+    # For gc_command_done: when decoding began (time.perf_counter) and the outcome so far.
+    started: float = 0.0
+    result: str = "OK"
 
     @property
     def backend_request_id(self) -> str:
@@ -86,6 +91,7 @@ class CommandContext:
         self.connector.send_to_connection(self.connection, event, self.request.agent_id)
 
     def fail(self, err: GCError) -> None:
+        self.result = err.code
         self.connector.send_to_connection(self.connection, events.error(
             err, agent_id=self.request.agent_id, request=self.request.origin(),
             request_id=self.request.request_id), self.request.agent_id)
@@ -132,6 +138,8 @@ class Connector:
         self.backend: Backend = self.backends.default
         self.routes = CommandRegistry(self._command_specs(), self.schemas, self.backends.capabilities(),
                                       backend_label=self.backends.label())
+        for backend in self.backends:
+            backend.observe = self._observer(backend)
         self.mappers: dict[type, list[Callable]] = {}
         for mapping in hook.gc_event_mappers():
             for cls, fn in (mapping or {}).items():
@@ -147,6 +155,11 @@ class Connector:
         self.extras: dict[str, Any] = {}  # per-process state plugins keep, by "plugin.key"
         self._stopped = gevent.event.Event()
         self._started = False
+
+    def _observer(self, backend: Backend) -> Callable[..., None]:
+        """``backend.observe``: forwards to the gc_backend_observed hook."""
+        hook = self.plugins.hook
+        return lambda name, **fields: hook.gc_backend_observed(backend=backend, name=name, fields=fields)
 
     def _command_specs(self) -> list[CommandSpec]:
         return self.plugins.command_specs()  # checked, each stamped with its plugin's name
@@ -206,13 +219,16 @@ class Connector:
                         close: Callable[[], None], max_queue: int) -> Connection:
         conn = Connection(self, transport, peer, write, close, max_queue)
         self.connections.add(conn)
-        log.debug("%r opened", conn)
+        with log_context(transport=transport, peer=peer):
+            log.debug("%r opened", conn)
         return conn
 
     def connection_closed(self, conn: Connection) -> None:
         self.connections.discard(conn)
         self.sessions.leave(conn)
-        log.debug("%r closed", conn)
+        with log_context(transport=conn.transport, peer=conn.peer):
+            log.debug("%r closed (%s)", conn, conn.close_reason)
+        self.plugins.hook.gc_connection_closed(transport=conn.transport, peer=conn.peer, reason=conn.close_reason)
 
     def frame_too_large(self, conn: Connection, size: int, limit: int) -> None:
         self.send_to_connection(conn, events.error(GCError(
@@ -226,32 +242,53 @@ class Connector:
         """Decode, validate and dispatch one frame. Whatever goes wrong, the client gets
         an Error event and the connection stays open."""
         try:
-            self._dispatch(conn, text)
+            with log_context(transport=conn.transport, peer=conn.peer,
+                             destination=next(iter(conn.destinations)) if len(conn.destinations) == 1 else None):
+                self._dispatch(conn, text)
         except Exception:
             log.exception("%r: unexpected failure on a frame", conn)
             self.send_to_connection(conn, events.error(GCError(
                 "GENERAL_ERROR", "internal error while reading the frame")), None)
 
     def _dispatch(self, conn: Connection, text: str) -> None:
+        started = time.perf_counter()
         try:
             request, route = decode(text, self.routes)
         except FrameError as exc:
             partial = exc.partial
-            self.send_to_connection(conn, events.error(
-                exc, agent_id=partial.agent_id if partial else None,
-                request=partial.origin() if partial else None,
-                request_id=partial.request_id if partial else None), None)
+            with log_context(agentId=partial.agent_id if partial else None,
+                             requestId=partial.request_id if partial else None):
+                self.send_to_connection(conn, events.error(
+                    exc, agent_id=partial.agent_id if partial else None,
+                    request=partial.origin() if partial else None,
+                    request_id=partial.request_id if partial else None), None)
+                self._command_done(getattr(partial, "type", None) or "?", exc.code, started,
+                                   partial.agent_id if partial else None, conn)
             return
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("%r request %s", conn, request.safe())
-        ctx = CommandContext(self, conn, request, route)
-        if route.spec.scope == SCOPE_SYSTEM:
-            self._run(ctx)
-        elif not self.workers.submit(request.agent_id, lambda: self._run(ctx)):
-            ctx.fail(GCError("PLEASE_RETRY", f"{self.workers.max_pending} commands for agent "
-                                             f"{request.agent_id} are still waiting: try again"))
+        ctx = CommandContext(self, conn, request, route, started=started)
+        with log_context(agentId=request.agent_id, requestId=request.request_id):
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%r request %s", conn, request.safe())
+            if route.spec.scope == SCOPE_SYSTEM:
+                self._run(ctx)
+            elif not self.workers.submit(request.agent_id, lambda: self._run(ctx)):
+                ctx.fail(GCError("PLEASE_RETRY", f"{self.workers.max_pending} commands for agent "
+                                                 f"{request.agent_id} are still waiting: try again"))
+                self._command_done(request.type, ctx.result, started, request.agent_id, conn)
+
+    def _command_done(self, command: str, result: str, started: float, agent_id: Optional[str],
+                      conn: Connection) -> None:
+        self.plugins.hook.gc_command_done(command=command, result=result, seconds=time.perf_counter() - started,
+                                          agent_id=agent_id, transport=conn.transport)
 
     def _run(self, ctx: CommandContext) -> None:
+        # in the agent's worker greenlet: its own log context
+        with log_context(transport=ctx.connection.transport, peer=ctx.connection.peer,
+                         agentId=ctx.request.agent_id, requestId=ctx.request.request_id):
+            self._handle(ctx)
+        self._command_done(ctx.request.type, ctx.result, ctx.started, ctx.request.agent_id, ctx.connection)
+
+    def _handle(self, ctx: CommandContext) -> None:
         spec = ctx.route.spec
         try:
             if spec.scope == SCOPE_AGENT:
@@ -270,6 +307,7 @@ class Connector:
                     why = unavailable_reason(spec, backend.capabilities, backend_label(backend))
                     if why:
                         raise GCError("PLEASE_RETRY", why)
+                log_context.update(destination=ctx.binding.destination.name)
             spec.handler(ctx)
         except GCError as exc:
             ctx.fail(exc)

@@ -171,3 +171,14 @@ class Backend(abc.ABC):
 
     def supports(self, capabilities: Iterable[str]) -> bool:
         return set(capabilities) <= set(self.capabilities)
+
+    def observe(self, name: str, **fields) -> None:
+        """Report a fact for monitoring (``"rest"``, ``"failover"``: see the
+        ``gc_backend_observed`` hook). The connector replaces this with the hook call;
+        call it from the hub's greenlets only."""
+
+    def describe(self) -> dict:
+        """What an operator wants to see of the backend now (``/console``, ``/metrics``):
+        ``{"nodes": [{"name": "primary", "address": "fin-a:8445", "active": True}],
+        "xmpp_streams_up": 12}``; keys a backend does not have are left out."""
+        return {}

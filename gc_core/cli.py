@@ -49,15 +49,21 @@ def build(config_files: Sequence[Path] = (), overrides: Sequence[str] = (), env=
     return config, plugins
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _setup_logging(level: str, config: Optional[Config] = None) -> None:
+    from . import logs
+    if config is None:
+        logs.setup(level)
+        return
+    try:
+        logs.setup(level, config["gc"]["log_format"], logs.config_secrets(config.sections()))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def cmd_serve(args) -> int:
     from .app import Connector
     config, plugins = build(args.config, args.set)
-    _setup_logging(args.log_level or config["gc"]["log_level"])
+    _setup_logging(args.log_level or config["gc"]["log_level"], config)
     connector = Connector(config, plugins)
     connector.start()
     print(f"GC serving ({', '.join(b.instance for b in connector.backends)} backend"

@@ -34,11 +34,14 @@ ENV_PREFIX = "GC__"
 CORE_DEFAULTS: dict[str, dict[str, Any]] = {
     "gc": {
         # The plugins this deployment enables, by entry-point name; "*" = all installed.
-        "plugins": ["websocket", "tcp", "sim", "agent"],
+        "plugins": ["websocket", "tcp", "sim", "agent", "metrics"],
         "backend": "sim",
         # Connected agents allowed at once; 0 = unlimited. The next Connect gets LICENSES_EXCEEDED.
         "licensed_agents": 0,
         "log_level": "INFO",
+        # "text" (time level logger: message [fields]) or "json" (one object per line,
+        # with agentId, requestId, destination, transport, peer): gc_core.logs.
+        "log_format": "text",
         # Events kept for a destination while it has no connection (oldest dropped beyond).
         "destination_backlog": 1000,
         # Commands waiting for one agent; beyond it the request is refused with PLEASE_RETRY.

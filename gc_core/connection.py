@@ -33,6 +33,8 @@ class Connection:
         self.peer = peer
         self.destinations: set[str] = set()
         self.closed = False
+        # Why it ended (gc_connection_closed): peer, slow_client, write_failed, server.
+        self.close_reason = ""
         self._write = write
         self._close = close
         self._queue: gevent.queue.Queue = gevent.queue.Queue(maxsize=max_queue)
@@ -53,7 +55,7 @@ class Connection:
             self._queue.put_nowait(text)
         except gevent.queue.Full:
             log.warning("%r: %d events waiting, client too slow: disconnecting it", self, self._queue.maxsize)
-            self.close()
+            self.close("slow_client")
             return False
         return True
 
@@ -66,13 +68,15 @@ class Connection:
                 self._write(text)
             except Exception as exc:  # peer gone: the reader will notice too
                 log.info("%r: write failed (%s): closing", self, exc)
-                self.close()
+                self.close("write_failed")
                 return
 
-    def close(self) -> None:
+    def close(self, reason: str = "peer") -> None:
+        """End the connection (the transport calls this when the client went away)."""
         if self.closed:
             return
         self.closed = True
+        self.close_reason = reason
         self.connector.connection_closed(self)
         try:
             self._close()
@@ -90,4 +94,4 @@ class Connection:
             self._writer.join(timeout)
         except gevent.queue.Full:
             pass
-        self.close()
+        self.close("server")

@@ -90,6 +90,38 @@ def gc_event_sent(agent_id: str | None, destination: str, event: Any) -> None:
 
 
 @hookspec
+def gc_command_done(command: str, result: str, seconds: float, agent_id: str | None, transport: str) -> None:
+    """Observe every request once it is handled: ``command`` is its type (``"?"`` when the
+    frame named none), ``result`` ``"OK"`` when the handler accepted it or the Error's
+    ``errorCode`` it got (``PLEASE_RETRY``, ``DOWN`` ...), ``seconds`` the time from
+    decoding to that answer (for a Finesse action: until Finesse accepted the REST
+    request; its outcome arrives later as an event). Must not block."""
+
+
+@hookspec
+def gc_connection_closed(transport: str, peer: str, reason: str) -> None:
+    """Observe a client connection ending: ``reason`` is ``"slow_client"`` (its output
+    queue filled: GC cut it off), ``"write_failed"``, ``"server"`` (GC stopping or
+    closing it) or ``"peer"`` (the client went away). Must not block."""
+
+
+@hookspec
+def gc_backend_observed(backend: "Backend", name: str, fields: dict) -> None:
+    """Observe a backend fact, reported by the backend through ``Backend.observe``:
+    ``"rest"`` (``method``, ``status`` (HTTP status, 0 without an answer), ``seconds``:
+    one Finesse REST request), ``"failover"`` (``node``: the node now active). Called in
+    the hub's greenlets, never from a backend's native thread. Must not block."""
+
+
+@hookspec
+def gc_http_routes(connector: "Connector") -> dict[str, Callable]:
+    """HTTP endpoints this plugin serves beside the transports: ``{"/metrics": app}``,
+    each a WSGI application. A path ending in ``/`` also serves everything below it
+    (``"/console/"``). Served on the WebSocket port's HTTP side and on the ``http``
+    plugin's own port (see :mod:`gc_core.http`)."""
+
+
+@hookspec
 def gc_cli(subparsers: argparse._SubParsersAction) -> None:
     """Add sub-commands to the ``gc`` command line (``gc emulator ...``, ``gc sim ...``).
     A sub-command sets ``func`` with ``parser.set_defaults(func=...)``; ``func(args)``

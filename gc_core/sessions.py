@@ -25,12 +25,20 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("gc.sessions")
 
 
+class DropCount:
+    """Backlog events dropped so far by every destination, gone ones included (metrics)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+
 class Destination:
-    def __init__(self, name: str, backlog: int):
+    def __init__(self, name: str, backlog: int, drops: Optional[DropCount] = None):
         self.name = name
         self.connections: set["Connection"] = set()
         self.backlog: collections.deque = collections.deque(maxlen=backlog)
         self.dropped = 0
+        self._drops = drops or DropCount()
 
     def deliver(self, text: str) -> None:
         if self.connections:
@@ -39,9 +47,11 @@ class Destination:
             return
         if self.backlog.maxlen == 0:
             self.dropped += 1
+            self._drops.total += 1
             return
         if len(self.backlog) == self.backlog.maxlen:
             self.dropped += 1
+            self._drops.total += 1
             if self.dropped in (1, 100, 10000):
                 log.warning("destination %s has no connection: %d oldest events dropped", self.name, self.dropped)
         self.backlog.append(text)
@@ -92,12 +102,13 @@ class Sessions:
         self.backlog = backlog
         self.destinations: dict[str, Destination] = {}
         self.agents: dict[str, AgentBinding] = {}
+        self.drops = DropCount()
 
     # -- destinations ------------------------------------------------------------
     def destination(self, name: str) -> Destination:
         dest = self.destinations.get(name)
         if dest is None:
-            dest = self.destinations[name] = Destination(name, self.backlog)
+            dest = self.destinations[name] = Destination(name, self.backlog, self.drops)
         return dest
 
     def join(self, conn: "Connection", name: str) -> Destination:

@@ -80,12 +80,13 @@ class FinesseBackend(b.Backend):
                              timeout=max(1.0, min(10.0, settings.keepalive_interval)),
                              retries=settings.keepalive_retries)
         self.token_provider = load_token_provider(settings.token_provider)
-        self._system = RestClient(settings, "", None, self.active_node)  # SystemInfo needs no user
+        # SystemInfo needs no user
+        self._system = RestClient(settings, "", None, self.active_node, on_response=self._rest_observed)
         self._reader: Optional[RestClient] = None
         if settings.team_reader_id:
             self._reader = RestClient(settings, settings.team_reader_id,
                                       BasicAuth(settings.team_reader_id, settings.team_reader_password),
-                                      self.active_node)
+                                      self.active_node, on_response=self._rest_observed)
         self._ssl = settings.ssl_context() if settings.xmpp_tls != "none" else None
         self._ips: dict[tuple, str] = {}
 
@@ -103,7 +104,20 @@ class FinesseBackend(b.Backend):
 
     def switch_to(self, node: Node) -> None:
         if node in self._nodes:
-            self._active = self._nodes.index(node)
+            index = self._nodes.index(node)
+            if index != self._active:
+                self._active = index
+                self.observe("failover", node=node.name)
+
+    def describe(self) -> dict:
+        """Nodes (the active one marked) and the XMPP streams up (``/console``, ``/metrics``)."""
+        active = self.active_node()
+        return {"nodes": [{"name": n.name, "address": f"{n.host}:{n.port}", "active": n is active}
+                          for n in self._nodes],
+                "xmpp_streams_up": sum(1 for s in list(self._all_sessions) if s.stream_up())}
+
+    def _rest_observed(self, method: str, status: int, seconds: float) -> None:
+        self.observe("rest", method=method, status=status, seconds=seconds)
 
     def read_system_info(self, node: Node) -> FX.SystemInfoDoc:
         """GET SystemInfo on ``node``: once, short timeouts (probing, not serving)."""
@@ -372,7 +386,8 @@ class FinesseSession(b.AgentSession):
         self.flavour = backend.flavour
         self._xmpp_secret = xmpp_secret
         self.rest = RestClient(backend.settings, agent_id, auth, backend.active_node,
-                               on_trouble=backend.monitor.trouble, on_auth_refused=self._auth_refused)
+                               on_trouble=backend.monitor.trouble, on_auth_refused=self._auth_refused,
+                               on_response=backend._rest_observed)
         self.stream: Optional[AgentStream] = None
         self.first_user: Optional[User] = None
         self.last_user: Optional[User] = None

@@ -107,12 +107,16 @@ class RestClient:
 
     def __init__(self, settings: "FinesseSettings", agent_id: str, auth: requests.auth.AuthBase,
                  node_fn: Callable[[], "Node"], on_trouble: Callable[[str, str], None] = lambda kind, why: None,
-                 on_auth_refused: Callable[[str], None] = lambda why: None):
+                 on_auth_refused: Callable[[str], None] = lambda why: None,
+                 on_response: Callable[[str, int, float], None] = lambda method, status, seconds: None):
+        """``on_response(method, HTTP status or 0 without an answer, seconds)`` after
+        every attempt (metrics)."""
         self.settings = settings
         self.agent_id = agent_id
         self.node_fn = node_fn
         self.on_trouble = on_trouble
         self.on_auth_refused = on_auth_refused
+        self.on_response = on_response
         self.refused: Optional[BackendError] = None  # set once Finesse refused the credentials
         http = requests.Session()
         http.trust_env = False
@@ -173,8 +177,12 @@ class RestClient:
             t0 = time.monotonic()
             try:
                 self.requests_sent += 1
-                resp = self.http.request(method, url, params=params, data=body, headers=hdrs, timeout=timeout,
-                                         allow_redirects=False)
+                resp = None
+                try:
+                    resp = self.http.request(method, url, params=params, data=body, headers=hdrs,
+                                             timeout=timeout, allow_redirects=False)
+                finally:
+                    self.on_response(method, resp.status_code if resp is not None else 0, time.monotonic() - t0)
             except requests.exceptions.ConnectTimeout:
                 # Nothing reached Finesse: safe to try again, whatever the method.
                 if attempt <= retries:

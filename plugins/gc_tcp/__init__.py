@@ -42,6 +42,11 @@ class TcpTransport:
     def address(self) -> str:
         return f"tcp://{self.conf['host']}:{self.port}"
 
+    @property
+    def ready(self) -> bool:
+        """Listening (``/readyz``)."""
+        return self.server.started
+
     def start(self) -> None:
         self.server.start()
 

@@ -1,12 +1,12 @@
 """WebSocket transport: gevent-websocket on ``gevent.pywsgi``.
 
 ``ws://host:port/gc`` carries one request per text message and one event per
-message back. The same port answers plain HTTP: ``/healthz`` (JSON status) and
-``/`` (a one-line status page), for load balancers and humans.
+message back. The same port answers plain HTTP: ``/livez``, ``/readyz``, ``/healthz``
+and the routes plugins add (``/metrics``, ``/console/``, ``/demo/``): see
+:mod:`gc_core.http`.
 """
 from __future__ import annotations
 
-import json
 import logging
 
 from gc_core.hookspecs import hookimpl

@@ -1,16 +1,21 @@
 """The WebSocket server and its frame reader."""
 from __future__ import annotations
 
-import json
 import logging
 import socket
 
 import gevent.pywsgi
+from gc_core.http import HttpRoutes
 from geventwebsocket.exceptions import ProtocolError, WebSocketError
 from geventwebsocket.handler import WebSocketHandler
 from geventwebsocket.websocket import Header, WebSocket
 
 log = logging.getLogger("gc.websocket")
+# gevent-websocket's handler logs every HTTP request at INFO (and each upgrade at DEBUG)
+# on a logger of its own with its own stream handler; GC logs requests at DEBUG on
+# gc.http instead (gc_core.http), so the handler keeps only its warnings.
+_handler_log = logging.getLogger("gc.websocket.handler")
+_handler_log.setLevel(logging.WARNING)
 _DISCARD_CHUNK = 65536
 
 
@@ -81,6 +86,13 @@ class WebSocketTransport:
         self.conf = conf
         self.server = gevent.pywsgi.WSGIServer((conf["host"], conf["port"]), self.app,
                                                handler_class=WebSocketHandler, log=None, error_log=log)
+        self.server.logger = _handler_log  # read by WebSocketHandler.logger
+        self.http = HttpRoutes(connector, index=f"WebSocket at {conf['path']}\n")
+
+    @property
+    def ready(self) -> bool:
+        """Listening (``/readyz``)."""
+        return self.server.started
 
     @property
     def port(self) -> int:
@@ -103,20 +115,10 @@ class WebSocketTransport:
         if ws is not None and path == self.conf["path"]:
             self.serve(ws, environ)
             return []
-        if path == "/healthz":
-            body = json.dumps({"status": self.connector.status,
-                               "connections": len(self.connector.connections),
-                               "agents": len(self.connector.sessions.agents)}).encode()
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [body]
         if path == self.conf["path"]:
             start_response("400 Bad Request", [("Content-Type", "text/plain")])
             return [b"this endpoint speaks WebSocket\n"]
-        if path == "/":
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [f"Generic Connector: {self.connector.status}; WebSocket at {self.conf['path']}\n".encode()]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found\n"]
+        return self.http(environ, start_response)  # /livez /readyz /healthz and plugins' routes
 
     def serve(self, ws: WebSocket, environ) -> None:
         peer = f"{environ.get('REMOTE_ADDR')}:{environ.get('REMOTE_PORT')}"

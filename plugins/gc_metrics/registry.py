@@ -1,0 +1,217 @@
+"""The metrics GC exports, their Prometheus names and where each value comes from.
+
+Counters (moved by observation hooks):
+
+=======================================  ======================  ==========================================
+``gc_commands_total``                    command, result         requests handled; result ``OK`` or the
+                                                                 Error's errorCode (command ``unknown`` for
+                                                                 a type no plugin offers)
+``gc_command_duration_seconds``          command                 histogram: frame decoded -> handler done
+``gc_backend_request_duration_seconds``  method                  histogram: one backend (Finesse REST) request
+``gc_backend_requests_total``            method, status          backend requests by HTTP status (0: no answer)
+``gc_events_sent_total``                 type                    events handed to a destination or connection
+``gc_slow_client_disconnects_total``     transport               clients cut off because their queue filled
+``gc_connections_closed_total``          transport, reason       every closed connection (peer, slow_client ...)
+``gc_node_failovers_total``                                      the backend moved to another node
+``gc_destination_backlog_dropped_total``                         events dropped from full destination backlogs
+=======================================  ======================  ==========================================
+
+Gauges (read from the connector at each scrape):
+
+``gc_connections`` (transport), ``gc_destinations``, ``gc_destination_backlog_events``,
+``gc_agents`` (state: the last State event sent for each bound agent, ``UNKNOWN``
+before one), ``gc_backend_in_service`` (backend instance: 1/0), ``gc_backend_active_node``
+(backend, node: 1 for the active one), ``gc_xmpp_streams_up`` (backend); plus prometheus-client's ``process_*`` and
+``python_*`` collectors.
+
+Labels hold only bounded values (command and event types GC knows, error codes, node
+and transport names), so a client cannot grow the registry by sending odd frames.
+"""
+from __future__ import annotations
+
+import logging
+
+import gevent.pywsgi
+from prometheus_client import (CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector,
+                               make_wsgi_app)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+log = logging.getLogger("gc.metrics")
+
+# seconds; GC's commands answer in well under a millisecond on the sim, tens of ms on Finesse
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class GCMetrics:
+    def __init__(self, connector):
+        self.connector = connector
+        self.registry = CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        r = self.registry
+        self.commands = Counter("gc_commands", "Requests handled, by command type and result (OK or errorCode)",
+                                ["command", "result"], registry=r)
+        self.command_seconds = Histogram("gc_command_duration_seconds",
+                                         "Time from decoding a request to its answer (handler done)",
+                                         ["command"], buckets=LATENCY_BUCKETS, registry=r)
+        self.backend_seconds = Histogram("gc_backend_request_duration_seconds",
+                                         "Duration of one backend request (Finesse REST)", ["method"],
+                                         buckets=LATENCY_BUCKETS, registry=r)
+        self.backend_requests = Counter("gc_backend_requests", "Backend requests by method and HTTP status "
+                                        "(0: no answer)", ["method", "status"], registry=r)
+        self.events = Counter("gc_events_sent", "Events handed to a client destination or connection, by type",
+                              ["type"], registry=r)
+        self.slow = Counter("gc_slow_client_disconnects", "Clients disconnected because their output queue "
+                            "filled", ["transport"], registry=r)
+        self.closed = Counter("gc_connections_closed", "Client connections closed, by reason",
+                              ["transport", "reason"], registry=r)
+        self.failovers = Counter("gc_node_failovers", "Times the backend moved to another node", registry=r)
+        self.registry.register(_ConnectorCollector(connector, self))
+        self.wsgi_app = make_wsgi_app(self.registry)
+        self.agent_states: dict[str, str] = {}
+        self._command_labels: dict[str, str] = {name: name for name in connector.routes.names()}
+        self._event_names = set(connector.schemas.events)
+        self._event_children: dict[str, object] = {}
+
+    # -- observation (hot path: a dict lookup and an increment) ----------------------------
+    def _command_label(self, command: str) -> str:
+        label = self._command_labels.get(command)
+        if label is None:  # an alias or another spelling: its canonical type, else "unknown"
+            try:
+                label = self.connector.routes.resolve(command).spec.type
+            except Exception:
+                label = "unknown"
+            if len(self._command_labels) < 10000:
+                self._command_labels[command] = label
+        return label
+
+    def command_done(self, command: str, result: str, seconds: float) -> None:
+        command = self._command_label(command)
+        self.commands.labels(command, result).inc()
+        self.command_seconds.labels(command).observe(seconds)
+
+    def event_sent(self, event) -> None:
+        obj = event[0] if isinstance(event, list) and event else event
+        if not isinstance(obj, dict):
+            return
+        kind = obj.get("type")
+        child = self._event_children.get(kind)
+        if child is None:
+            child = self._event_children[kind] = self.events.labels(kind if kind in self._event_names else "other")
+        child.inc()
+        if kind == "State" and obj.get("agentId"):
+            self.agent_states[obj["agentId"]] = obj.get("state") or "UNKNOWN"
+
+    def connection_closed(self, transport: str, reason: str) -> None:
+        self.closed.labels(transport, reason or "peer").inc()
+        if reason == "slow_client":
+            self.slow.labels(transport).inc()
+
+    def backend_observed(self, name: str, fields: dict) -> None:
+        if name == "rest":
+            method = str(fields.get("method", "?"))
+            self.backend_seconds.labels(method).observe(float(fields.get("seconds", 0.0)))
+            self.backend_requests.labels(method, str(fields.get("status", 0))).inc()
+        elif name == "failover":
+            self.failovers.inc()
+
+
+class _ConnectorCollector:
+    """Gauges read from the connector's current state at each scrape."""
+
+    def __init__(self, connector, metrics: GCMetrics):
+        self.connector = connector
+        self.metrics = metrics
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        c = self.connector
+        conns = GaugeMetricFamily("gc_connections", "Open client connections, by transport", labels=["transport"])
+        by_transport: dict[str, int] = {t.name: 0 for t in c.transports if t.name in ("websocket", "tcp")}
+        for conn in list(c.connections):
+            by_transport[conn.transport] = by_transport.get(conn.transport, 0) + 1
+        for name, n in sorted(by_transport.items()):
+            conns.add_metric([name], n)
+        yield conns
+        dests = list(c.sessions.destinations.values())
+        yield GaugeMetricFamily("gc_destinations", "Client destinations known (with a connection or bound agents)",
+                                value=len(dests))
+        yield GaugeMetricFamily("gc_destination_backlog_events", "Events waiting in destination backlogs",
+                                value=sum(len(d.backlog) for d in dests))
+        dropped = CounterMetricFamily("gc_destination_backlog_dropped", "Events dropped from full destination "
+                                      "backlogs (oldest first)")
+        dropped.add_metric([], c.sessions.drops.total)
+        yield dropped
+        agents = GaugeMetricFamily("gc_agents", "Bound agents by their last state sent", labels=["state"])
+        states = self.metrics.agent_states
+        counts: dict[str, int] = {}
+        bound = list(c.sessions.agents)
+        for agent_id in bound:
+            s = states.get(agent_id, "UNKNOWN")
+            counts[s] = counts.get(s, 0) + 1
+        if len(states) > 2 * len(bound) + 100:  # forget agents no longer bound
+            keep = set(bound)
+            for a in [a for a in states if a not in keep]:
+                states.pop(a, None)
+        for s, n in sorted(counts.items()):
+            agents.add_metric([s], n)
+        yield agents
+        in_service = GaugeMetricFamily("gc_backend_in_service", "1 while the backend instance is IN_SERVICE",
+                                       labels=["backend"])
+        active = GaugeMetricFamily("gc_backend_active_node", "1 for the backend node in use",
+                                   labels=["backend", "node"])
+        streams = GaugeMetricFamily("gc_xmpp_streams_up", "Agents' XMPP notification streams connected",
+                                    labels=["backend"])
+        for name, status in sorted(c.backend_status.items()):
+            in_service.add_metric([name], 1 if status == "IN_SERVICE" else 0)
+        for backend in c.backends:
+            name = getattr(backend, "instance", None) or backend.name
+            try:
+                described = backend.describe() or {}
+            except Exception:  # a scrape never fails because of a backend
+                log.exception("describing backend %s", name)
+                continue
+            for node in described.get("nodes") or ():
+                active.add_metric([name, str(node.get("name"))], 1 if node.get("active") else 0)
+            if "xmpp_streams_up" in described:
+                streams.add_metric([name], described["xmpp_streams_up"])
+        yield in_service
+        yield active
+        yield streams
+
+
+class MetricsListener:
+    """``/metrics`` on a port of its own (``metrics.host``:``metrics.port``)."""
+
+    name = "metrics"
+
+    def __init__(self, metrics: GCMetrics, conf: dict):
+        self.conf = conf
+        app = metrics.wsgi_app
+
+        def only_metrics(environ, start_response):
+            if environ.get("PATH_INFO") in ("/metrics", "/"):
+                return app(environ, start_response)
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found: /metrics\n"]
+        self.server = gevent.pywsgi.WSGIServer((conf["host"], conf["port"]), only_metrics, log=None, error_log=log)
+
+    @property
+    def port(self) -> int:
+        return self.server.server_port
+
+    @property
+    def address(self) -> str:
+        return f"http://{self.conf['host']}:{self.port}/metrics"
+
+    @property
+    def ready(self) -> bool:
+        return self.server.started
+
+    def start(self) -> None:
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop(timeout=1)
