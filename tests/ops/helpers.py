@@ -53,7 +53,10 @@ def wait_for(predicate: Callable[[], object], timeout: float = 30.0, what: str =
     """Poll until ``predicate()`` is truthy (a deadline against hanging, not a measurement)."""
     deadline = time.monotonic() + timeout
     while True:
-        result = predicate()
+        try:
+            result = predicate()
+        except OSError:  # GC busy past the read timeout: ask again until the deadline
+            result = None
         if result:
             return result
         if time.monotonic() > deadline:
