@@ -237,7 +237,7 @@ class Desk:
         rid = self.send("getdialogstatecontrols", dialogId=dialog_id)
         return self.expect("DialogState", rid, dialogId=dialog_id)["controls"]
 
-    def offers(self, dialog_id: str, action: str, tries: int = 100) -> tuple[bool, list]:
+    def offers(self, dialog_id: str, action: str, tries: int = 60) -> tuple[bool, list]:
         """Whether the dialog offers ``action`` (getdialogstatecontrols), asking again
         while it does not: the backend's dialog update that adds an action (a held call
         offering TRANSFER once its consult is answered) may still be on its way.
@@ -337,9 +337,15 @@ class BackendKit:
         d.hello()
         d.client.send({"type": "Connect", "agentId": d.agent.id, "requestId": "bad-pw",
                        "params": {"clientDestination": d.destination, "password": d.agent.password + "x"}})
-        err = d.refused("bad-pw")
+        err = d.refused("bad-pw", "SUBSCRIPTION_FAILED")  # the spec: invalid credentials
         assert d.agent.password not in str(err)
         d.connect()  # the right password still works
+        assert d.now()["state"] == "LOGOUT"
+        # Login with a password other than the one the agent connected with: the spec's sample
+        rid = d.send("Login", password=d.agent.password + "x", extension=d.agent.extension)
+        err = d.refused(rid, "CF_INVALID_PASSWORD_SPECIFIED")
+        assert err["request"]["type"] == "Login", err
+        assert d.agent.password not in str(err)
         assert d.now()["state"] == "LOGOUT"
 
     # -- every state with reason codes ------------------------------------------------
