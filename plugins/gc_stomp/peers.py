@@ -84,6 +84,13 @@ class Peers:
         peer.priority = int(msg.get("priority") or 0)
         peer.seen = time.monotonic()
 
+    def grace(self) -> None:
+        """Back on the broker after a loss: every known peer gets a full timeout to be
+        heard again before it counts as gone."""
+        now = time.monotonic()
+        for peer in self.peers.values():
+            peer.seen = now
+
     def took_queue(self) -> None:
         """Exclusive mode: the first message reached us, so we are the active one now and
         the peers that claimed the queue are gone."""

@@ -22,6 +22,7 @@ from typing import Iterable
 import gevent
 
 from gc_core import events
+from gc_core.config import ConfigError
 from gc_core.connection import Connection
 
 from . import frames
@@ -37,7 +38,7 @@ class StompTransport:
 
     def __init__(self, connector, conf: dict):
         if conf["mode"] not in ("exclusive", "groups"):
-            raise ValueError(f"stomp.mode must be exclusive or groups, not {conf['mode']!r}")
+            raise ConfigError(f"stomp.mode: expected exclusive or groups, got {conf['mode']!r}")
         self.connector = connector
         self.conf = conf
         self.prefix = conf["topic_prefix"]
@@ -46,7 +47,11 @@ class StompTransport:
         self.clients: dict[str, Connection] = {}   # destination name -> its connection
         self.peers = Peers(new_peer_id(), conf["mode"], int(conf["priority"]), float(conf["peer_timeout"]),
                            self.tell_orphans)
-        self.link = BrokerLink(conf, self._subscribe, self._on_message, self._on_lost)
+        try:
+            self.link = BrokerLink(conf, self._subscribe, self._on_message, self._on_lost)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        self._released: set[str] = set()  # destinations whose agents we let go at a broker loss
         self._announcer = None
 
     @property
@@ -70,15 +75,50 @@ class StompTransport:
                    "activemq.priority": str(int(self.conf["priority"]))}
         if self.conf["mode"] == "exclusive":
             headers["activemq.exclusive"] = "true"
+        self.peers.grace()
         link.conn.subscribe(self.control, id=CONTROL_SUB, ack="auto")
         link.conn.subscribe(self.queue, id=QUEUE_SUB, ack="client-individual", headers=headers)
+        released, self._released = self._released, set()
+        if released:  # their agents may be served elsewhere now: Connect again, wherever it lands
+            log.info("telling %d destination(s) whose agents were released to re-Connect", len(released))
+            self.tell_orphans(sorted(released))
 
     def _on_lost(self) -> None:
+        """The broker connection ended. Alone on the queue, GC keeps its agents (their
+        events wait in the destinations' backlogs). With peers, the broker hands this
+        process's queue or groups to them meanwhile, and an agent re-Connected there must
+        not stay bound here too (two sessions, every event twice): this process lets its
+        broker clients' agents go and tells their destinations (System) once back. A
+        client that lost the broker too hears nothing then (a topic keeps nothing for a
+        subscriber not yet back): it learns the same from the System answer to the
+        Hello/Beat it sends when its own broker connection returns."""
+        names = list(self.clients)
         for conn in list(self.clients.values()):
             conn.close()  # the destination keeps events in its backlog meanwhile
         self.clients.clear()
         if self.conf["mode"] == "exclusive":
             self.peers.active = False  # the queue may go to the standby meanwhile
+        if self.peers.peers:
+            self._release(names)
+
+    def _release(self, names: list[str]) -> None:
+        sessions = self.connector.sessions
+        released = 0
+        for name in names:
+            dest = sessions.destinations.get(name)
+            if dest is None:
+                continue
+            for binding in sessions.agents_of(dest):
+                sessions.unbind(binding.agent_id)
+                try:
+                    binding.session.close()
+                except Exception:
+                    log.exception("closing the session of %s", binding.agent_id)
+                released += 1
+            self._released.add(name)
+        if released:
+            log.warning("broker lost with peers on the queue: released %d agent(s) of %d destination(s); "
+                        "they will be told to re-Connect", released, len(self._released))
 
     def _on_message(self, headers: dict, body: str) -> None:
         if headers.get("subscription") == CONTROL_SUB:

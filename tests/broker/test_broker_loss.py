@@ -60,3 +60,59 @@ def test_broker_loss_and_return(tmp_path):
     finally:
         gc.stop()
         broker.stop()
+
+
+def test_broker_loss_with_peers_releases_and_tells(tmp_path):
+    """Two GC processes in groups mode lose the broker: on return the groups may go
+    anywhere, so each process has let its broker clients' agents go and tells their
+    destinations (System); the clients re-Connect and every agent is served again."""
+    broker = ActiveMQ(tmp_path / "amq").start()
+    procs = []
+    desks = []
+    try:
+        for i in range(2):
+            procs.append(stomp_gc(broker, tmp_path / f"gc{i}", queue="LOSS2", mode="groups"))
+            wait_for_log(procs[-1], "started: consuming from broker")
+        for p in procs:
+            wait_for_log(p, "joined")  # each knows the other
+        agents = {"crm-l2-a": ["1001", "1002"], "crm-l2-b": ["1003", "1100"]}
+        desks = [JmsClient(broker.host_port, name, queue_name="LOSS2", groups=True) for name in agents]
+
+        def sign_in(tag):
+            for desk in desks:
+                for a in agents[desk.destination]:
+                    desk.send(f"Connect#{a}", f"{desk.destination},{PASSWORD}")
+                    desk.send(f"Login#{a}", f"{PASSWORD},{a}")
+                    desk.send_json({"type": "GetState", "agentId": a, "requestId": f"{tag}-{a}"})
+                for a in agents[desk.destination]:
+                    assert desk.expect("State", requestId=f"{tag}-{a}")["state"] == "NOT_READY"
+
+        sign_in("before")
+        for desk in desks:
+            desk.close()
+        broker.kill()
+        for p in procs:
+            wait_for_log(p, "lost the broker")
+        broker.start()
+        desks = [JmsClient(broker.host_port, name, queue_name="LOSS2", groups=True) for name in agents]
+        for p in procs:
+            wait_for_log(p, "resumed: consuming from broker")
+        released = sum(p.log().count("released") for p in procs)
+        assert released >= 1  # whoever served agents let them go
+        for desk in desks:
+            desk.send(f"Beat#{desk.destination}")
+            desk.expect("System")  # the client re-Connects on it
+        sign_in("after")
+        for desk in desks:
+            assert [e for e in desk.drain(0.5) if e.get("type") == "Error"] == []
+        for name, ids in agents.items():
+            for a in ids:
+                # bound in exactly one process after the re-Connect
+                bound = [p for p in procs if p.log().rfind(f"agent {a} connected") > p.log().rfind("released")]
+                assert len(bound) == 1, a
+    finally:
+        for desk in desks:
+            desk.close()
+        for p in procs:
+            p.stop()
+        broker.stop()
