@@ -24,8 +24,10 @@ logging.getLogger("stomp.py").setLevel(logging.INFO)
 DEFAULTS = {
     # Brokers as "host:port", tried in order on every (re)connect.
     "hosts": ["127.0.0.1:61613"],
+    # The broker user (STOMP login/passcode). A key ending in "password" is a secret:
+    # masked by `gc config show`, and password_file reads it from a file.
     "login": "",
-    "passcode": "",
+    "password": "",
     "vhost": "",                 # STOMP host header; "" = the broker's host name
     # The command queue clients send to, and the prefix of their event topics.
     "queue": "Connector1",

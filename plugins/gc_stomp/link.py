@@ -127,7 +127,7 @@ class BrokerLink:
             self.lost.clear()
             conn = self._new_connection()
             try:
-                conn.connect(self.conf["login"] or None, self.conf["passcode"] or None, wait=True)
+                conn.connect(self.conf["login"] or None, self.conf["password"] or None, wait=True)
                 _no_delay(conn)
                 self.conn = conn
                 self._on_connected(self)
