@@ -5,8 +5,10 @@ run in the foreground with a configuration of its own.
 with ``activemq.home`` = ``/usr/share/activemq`` and ``activemq.base/conf/data`` in a
 directory of the caller's: one STOMP connector on a free loopback port, no OpenWire,
 no JMX, no web console, no persistence (messages live in the broker's memory, which
-is what the tests need: the broker outlives the GC processes they kill). Stopped by
-its PID. Needs ``activemq`` and ``default-jre-headless`` (``.ci/install-system-deps``).
+is what the tests need: the broker outlives the GC processes they kill). Optionally
+broker users (``users={"gc": "pw"}``: anonymous access refused) and TLS
+(``tls=True``: ``stomp+ssl`` with a self-signed certificate for 127.0.0.1 made with the
+JRE's keytool; ``ca_file`` is its PEM for clients). Stopped by its PID. Needs ``activemq`` and ``default-jre-headless`` (``.ci/install-system-deps``).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
+KEYSTORE_PASSWORD = "gc-test-keystore"
 ACTIVEMQ_HOME = Path(os.environ.get("GC_ACTIVEMQ_HOME", "/usr/share/activemq"))
 
 CONFIG = """<beans xmlns="http://www.springframework.org/schema/beans"
@@ -27,11 +30,22 @@ CONFIG = """<beans xmlns="http://www.springframework.org/schema/beans"
   http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
   <broker xmlns="http://activemq.apache.org/schema/core" brokerName="gc-test" useJmx="false"
           persistent="false" dataDirectory="{data}" schedulerSupport="false">
-    <transportConnectors>
-      <transportConnector name="stomp" uri="stomp://127.0.0.1:{port}?transport.closeAsync=false"/>
+{plugins}{ssl}    <transportConnectors>
+      <transportConnector name="stomp" uri="{scheme}://127.0.0.1:{port}?transport.closeAsync=false"/>
     </transportConnectors>
   </broker>
 </beans>
+"""
+USERS = """    <plugins>
+      <simpleAuthenticationPlugin anonymousAccessAllowed="false">
+        <users>
+{users}        </users>
+      </simpleAuthenticationPlugin>
+    </plugins>
+"""
+SSL = """    <sslContext>
+      <sslContext keyStore="file:{keystore}" keyStorePassword="{password}"/>
+    </sslContext>
 """
 
 
@@ -54,9 +68,13 @@ class ActiveMQ:
     """``with ActiveMQ(dir) as broker:`` -> ``broker.port`` serves STOMP on 127.0.0.1.
     ``stop()`` then ``start()`` again brings it back on the same port."""
 
-    def __init__(self, directory: Path, port: int = 0, start_timeout: float = 60.0):
+    def __init__(self, directory: Path, port: int = 0, start_timeout: float = 60.0,
+                 users: Optional[dict] = None, tls: bool = False):
         self.dir = Path(directory)
         self.port = port or free_port()
+        self.users = dict(users or {})
+        self.tls = tls
+        self.ca_file = self.dir / "broker-cert.pem"
         self.start_timeout = start_timeout
         self.proc: Optional[subprocess.Popen] = None
 
@@ -71,7 +89,15 @@ class ActiveMQ:
         conf, data = self.dir / "conf", self.dir / "data"
         conf.mkdir(parents=True, exist_ok=True)
         data.mkdir(parents=True, exist_ok=True)
-        (conf / "activemq.xml").write_text(CONFIG.format(port=self.port, data=data))
+        plugins = ssl = ""
+        if self.users:
+            plugins = USERS.format(users="".join(
+                f'          <authenticationUser username="{u}" password="{p}" groups="users"/>\n'
+                for u, p in self.users.items()))
+        if self.tls:
+            ssl = SSL.format(keystore=self._keystore(), password=KEYSTORE_PASSWORD)
+        (conf / "activemq.xml").write_text(CONFIG.format(
+            port=self.port, data=data, plugins=plugins, ssl=ssl, scheme="stomp+ssl" if self.tls else "stomp"))
         cmd = ["java", "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                f"-Dactivemq.home={ACTIVEMQ_HOME}", f"-Dactivemq.base={self.dir}",
                f"-Dactivemq.conf={conf}", f"-Dactivemq.data={data}",
@@ -89,6 +115,18 @@ class ActiveMQ:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"ActiveMQ did not listen on {self.port}: {self.log()[-3000:]}")
+
+    def _keystore(self) -> Path:
+        """A PKCS12 keystore with a self-signed key for 127.0.0.1 (once), and its PEM."""
+        store = self.dir / "broker.p12"
+        if not store.exists():
+            keytool = ["keytool", "-storetype", "PKCS12", "-keystore", str(store), "-storepass", KEYSTORE_PASSWORD]
+            subprocess.run(keytool + ["-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048",
+                                      "-validity", "2", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1",
+                                      "-keypass", KEYSTORE_PASSWORD], check=True, capture_output=True)
+            subprocess.run(keytool + ["-exportcert", "-rfc", "-alias", "broker", "-file", str(self.ca_file)],
+                           check=True, capture_output=True)
+        return store
 
     def log(self) -> str:
         path = self.dir / "activemq.log"

@@ -17,6 +17,7 @@ from typing import Callable, Optional
 import gevent
 import gevent.event
 import stomp
+import stomp.utils
 from stomp.exception import StompException
 
 log = logging.getLogger("gc.stomp")
@@ -46,6 +47,21 @@ def _no_delay(conn: stomp.Connection12) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
+
+
+def _blocking_tls(conn: Optional[stomp.Connection12]) -> None:
+    """stomp.py drives a TLS socket non-blocking through ``selectors`` and parks its
+    send queue with ``modify(fileobj, 0)``, which gevent's patched selector refuses
+    ("Invalid events: 0"), so no frame is ever read. Under gevent a blocking socket
+    already cooperates (reads and writes from different greenlets interleave), so put
+    the transport back in stomp.py's blocking mode right after the TLS handshake,
+    from stomp.py's thread-creation hook (``override_threading``), which runs after
+    ``attempt_connection`` and before its io loop starts."""
+    transport = getattr(conn, "transport", None)
+    if transport is None or transport.blocking or transport.socket is None:
+        return
+    transport.shutdown_queue()  # sets blocking = True, drops the selector and queue
+    transport.socket.setblocking(True)
 
 
 class _Listener(stomp.ConnectionListener):
@@ -117,6 +133,11 @@ class BrokerLink:
             conn.set_ssl(for_hosts=self.hosts, ca_certs=self.conf["tls_ca_file"] or None,
                          cert_file=self.conf["tls_cert_file"] or None, key_file=self.conf["tls_key_file"] or None)
         conn.set_listener("gc", _Listener(self))
+
+        def create_thread(loop):  # stomp.py's hook, called after the (TLS) connect
+            _blocking_tls(conn)
+            return stomp.utils.default_create_thread(loop)
+        conn.transport.override_threading(create_thread)
         return conn
 
     def _run(self) -> None:

@@ -28,7 +28,8 @@ class JmsClient:
     the queue; ``expect("State", state="LOGIN")`` reads the topic."""
 
     def __init__(self, broker: str, destination: str, queue_name: str = "Connector1",
-                 groups: bool = False, reply_to: bool = False):
+                 groups: bool = False, reply_to: bool = False, user: Optional[tuple] = None,
+                 ca_file: Optional[str] = None):
         host, port = broker.rsplit(":", 1)
         self.destination = destination
         self.queue = "/queue/" + queue_name
@@ -37,8 +38,10 @@ class JmsClient:
         self.inbox = _Inbox()
         # auto_content_length=False: what a JMS TextMessage looks like on STOMP
         self.conn = stomp.Connection12([(host, int(port))], auto_content_length=False)
+        if ca_file:
+            self.conn.set_ssl(for_hosts=[(host, int(port))], ca_certs=ca_file)
         self.conn.set_listener("", self.inbox)
-        self.conn.connect(wait=True)
+        self.conn.connect(*(user or ()), wait=True)
         self.conn.subscribe("/topic/" + destination, id="events", ack="auto", headers={"receipt": "sub-" + destination})
         self.events: list = []
         self._unread: list = []
