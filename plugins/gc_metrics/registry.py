@@ -21,8 +21,11 @@ Gauges (read from the connector at each scrape):
 ``gc_connections`` (transport), ``gc_destinations``, ``gc_destination_backlog_events``,
 ``gc_agents`` (state: the last State event sent for each bound agent, ``UNKNOWN``
 before one), ``gc_backend_in_service`` (backend instance: 1/0), ``gc_backend_active_node``
-(backend, node: 1 for the active one), ``gc_xmpp_streams_up`` (backend); plus prometheus-client's ``process_*`` and
-``python_*`` collectors.
+(backend, node: 1 for the active one), ``gc_xmpp_streams_up`` (backend); for a transport
+with a link of its own that it ``describe()`` s (the broker): ``gc_transport_up``,
+``gc_transport_active`` (1 while it takes commands), ``gc_transport_peers`` (transport)
+and the counter ``gc_transport_reconnects_total`` (transport); plus prometheus-client's
+``process_*`` and ``python_*`` collectors.
 
 Labels hold only bounded values (command and event types GC knows, error codes, node
 and transport names), so a client cannot grow the registry by sending odd frames.
@@ -180,6 +183,36 @@ class _ConnectorCollector:
         yield in_service
         yield active
         yield streams
+        yield from _transport_links(c)
+
+
+def _transport_links(c):
+    """Gauges of transports that describe a link of their own (the broker's)."""
+    up = GaugeMetricFamily("gc_transport_up", "1 while the transport's link (the broker) is connected",
+                           labels=["transport"])
+    taking = GaugeMetricFamily("gc_transport_active", "1 while the transport takes commands (exclusive "
+                               "consumer: once the broker handed it the queue)", labels=["transport"])
+    peers = GaugeMetricFamily("gc_transport_peers", "Other GC processes heard on the transport's queue",
+                              labels=["transport"])
+    reconnects = CounterMetricFamily("gc_transport_reconnects", "Times the transport's link was re-established",
+                                     labels=["transport"])
+    for transport in list(c.transports):
+        describe = getattr(transport, "describe", None)
+        if describe is None:
+            continue
+        try:
+            d = describe() or {}
+        except Exception:  # a scrape never fails because of a transport
+            log.exception("describing transport %s", transport.name)
+            continue
+        up.add_metric([transport.name], d.get("up", 0))
+        taking.add_metric([transport.name], d.get("active", 0))
+        peers.add_metric([transport.name], d.get("peers", 0))
+        reconnects.add_metric([transport.name], d.get("reconnects", 0))
+    yield up
+    yield taking
+    yield peers
+    yield reconnects
 
 
 class MetricsListener:

@@ -98,6 +98,7 @@ class BrokerLink:
         self._on_lost = on_lost
         self.conn: Optional[stomp.Connection12] = None
         self.connected = False
+        self.reconnects = 0  # connections made after the first (metrics)
         self.lost = gevent.event.Event()
         self._stopping = False
         self._greenlet: Optional[gevent.Greenlet] = None
@@ -166,6 +167,7 @@ class BrokerLink:
                 delay = min(delay * 2, float(self.conf["reconnect_max"]))
                 continue
             self.connected = True
+            self.reconnects += 1 if was_connected else 0
             log.info("%s consuming from broker %s", "resumed:" if was_connected or failures else "started:",
                      self.address)
             was_connected = True

@@ -69,6 +69,14 @@ class StompTransport:
             conn.flush_and_close(timeout=1.0)
         self.link.stop()
 
+    def describe(self) -> dict:
+        """The broker link for metrics (``gc_transport_*``): ``up`` 1 while connected,
+        ``active`` 1 while this process takes messages from the queue (exclusive mode:
+        once the broker handed it the queue; groups: always), ``reconnects`` so far,
+        ``peers`` other GC processes heard on the control topic."""
+        return {"up": int(self.link.connected), "active": int(self.link.connected and self.peers.active),
+                "reconnects": self.link.reconnects, "peers": len(self.peers.peers)}
+
     # -- broker side --------------------------------------------------------------
     def _subscribe(self, link: BrokerLink) -> None:
         headers = {"activemq.prefetchSize": str(int(self.conf["prefetch"])),

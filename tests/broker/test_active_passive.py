@@ -11,7 +11,7 @@ import pytest
 
 from tests.agent.helpers import PASSWORD, Site
 
-from .conftest import stomp_gc
+from .conftest import broker_metric, stomp_gc
 from .jms import JmsClient
 from .test_broker_loss import wait_for_log
 
@@ -55,6 +55,8 @@ def test_standby_takes_over_after_sigkill(broker, site, tmp_path):
         # the standby's backend is idle: it has opened no agent session
         assert "connected on destination" not in standby.log()
         assert active.log().count("connected on destination") == AGENTS
+        assert (broker_metric(active, "gc_transport_active"), broker_metric(standby, "gc_transport_active")) == (1, 0)
+        assert broker_metric(standby, "gc_transport_peers") == 1
 
         t0 = time.monotonic()
         active.proc.kill()  # SIGKILL: no goodbye to the broker or the peers
@@ -78,6 +80,7 @@ def test_standby_takes_over_after_sigkill(broker, site, tmp_path):
             assert [e for e in desk.drain(0.5) if e.get("type") == "Error"] == []
         assert standby.log().count("connected on destination") == AGENTS
         assert "took over the command queue" in standby.log()
+        assert broker_metric(standby, "gc_transport_active") == 1
         print(f"\nactive-passive, {AGENTS} agents on {DESTINATIONS} destinations: SIGKILL -> first served "
               f"command {first_served * 1000:.0f} ms; -> all {AGENTS} agents re-Connected, signed in and READY "
               f"{all_back * 1000:.0f} ms")

@@ -8,7 +8,7 @@ import time
 from gc_stomp.activemq import ActiveMQ
 from tests.agent.helpers import PASSWORD
 
-from .conftest import stomp_gc
+from .conftest import broker_metric, stomp_gc
 from .jms import JmsClient
 
 
@@ -38,8 +38,11 @@ def test_broker_loss_and_return(tmp_path):
         tcp.send("Login#1002|" + PASSWORD + ",1002")
         tcp.expect("State", agentId="1002", state="NOT_READY")
 
+        assert broker_metric(gc, "gc_transport_up") == 1
+        assert broker_metric(gc, "gc_transport_active") == 1
         broker.kill()
         wait_for_log(gc, "lost the broker")
+        assert broker_metric(gc, "gc_transport_up") == 0
         # the TCP client is served as before; a call rings 1001, the broker client's agent
         tcp.send("MakeNotReady#1002")
         tcp.expect("State", agentId="1002", state="NOT_READY")
@@ -48,6 +51,8 @@ def test_broker_loss_and_return(tmp_path):
 
         broker.start()  # same port, a fresh broker
         wait_for_log(gc, "resumed: consuming from broker")
+        assert broker_metric(gc, "gc_transport_up") == 1
+        assert broker_metric(gc, "gc_transport_reconnects_total") == 1
         crm = JmsClient(broker.host_port, "crm-loss", queue_name="LOSS")
         crm.send("Beat#crm-loss")
         # what happened to 1001 meanwhile (kept in its destination's backlog), then Beat's answer
