@@ -67,7 +67,9 @@ class Peers:
         try:
             msg = json.loads(body)
             peer_id = str(msg["peer"])
-        except (ValueError, KeyError, TypeError):
+            active, priority = bool(msg.get("active")), int(msg.get("priority") or 0)
+            destinations = {str(d) for d in msg.get("destinations") or ()}
+        except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("ignoring a malformed message on the control topic")
             return
         if peer_id == self.me:
@@ -76,12 +78,11 @@ class Peers:
         if peer is None:
             peer = self.peers[peer_id] = Peer(peer_id)
             log.info("peer %s joined (%s)", peer_id, "active" if msg.get("active") else "standing by")
-        active, destinations = bool(msg.get("active")), set(msg.get("destinations") or ())
         if (active, destinations) != (peer.active, peer.destinations):
             log.debug("peer %s: %s, %d client destination(s)", peer_id, "active" if active else "standing by",
                       len(destinations))
         peer.active, peer.destinations = active, destinations
-        peer.priority = int(msg.get("priority") or 0)
+        peer.priority = priority
         peer.seen = time.monotonic()
 
     def grace(self) -> None:
