@@ -4,10 +4,10 @@ until SIGTERM/SIGINT.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import signal
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -52,7 +52,8 @@ class CommandContext:
 
     @property
     def backend_request_id(self) -> str:
-        """The request id to give the backend (a private token for member actions)."""
+        """The request id to give the backend (:class:`RequestLedger`): the client's
+        requestId, or a private token (no requestId, or a member action)."""
         return self._correlation or self.request.request_id or ""
 
     @property
@@ -97,32 +98,75 @@ class CommandContext:
             request_id=self.request.request_id), self.request.agent_id)
 
 
-class MemberRequests:
-    """Correlates a supervisor's command on a team member with the member's events.
+@dataclass(frozen=True)
+class RequestEntry:
+    """What the ledger remembers of one request: who sent it (``requester``: the
+    agent whose client sent it; for a supervisor's command on a member, the
+    supervisor), the ``requestId`` the client gave (None for none, e.g. every legacy
+    frame), ``origin`` ({category, type}, what an Error echoes) and ``member``: it acts
+    on a team member (the member's own client did not ask)."""
+    requester: str
+    client_request_id: Optional[str]
+    origin: dict
+    member: bool = False
 
-    The backend is given a private token as the request id (never shown to a client);
-    the member's events come back carrying it, so the supervisor gets them with its
-    own requestId (if it sent one) and the member's destination gets them with none
-    (its client did not ask). The oldest tokens are forgotten beyond ``limit``."""
 
-    PREFIX = "gcm-"
+class RequestLedger:
+    """Correlates what a backend reports later (events, asynchronous errors: they carry
+    the request id the backend was given) with the request that caused it.
+
+    Every agent command gets a backend request id: the client's own ``requestId``
+    when it gave one (it travels to Finesse as the ``requestId`` header); otherwise,
+    and for a supervisor's command on a member, a private token (``gcr-<n>`` /
+    ``gcm-<n>``) that no client ever sees. So an asynchronous ``Error`` names the
+    command that caused it (``request``) also for a legacy frame, which has no
+    requestId. The oldest entries are forgotten beyond ``limit``."""
+
+    MEMBER = "gcm-"
+    PRIVATE = "gcr-"
 
     def __init__(self, limit: int = 10000):
         self.limit = limit
-        self._tokens: dict[str, tuple[str, Optional[str]]] = {}
+        self._entries: dict[tuple, RequestEntry] = {}
+        self._seq = itertools.count(1)
 
-    def open(self, supervisor_id: str, client_request_id: Optional[str]) -> str:
-        token = self.PREFIX + uuid.uuid4().hex
-        self._tokens[token] = (supervisor_id, client_request_id)
-        while len(self._tokens) > self.limit:
-            self._tokens.pop(next(iter(self._tokens)))
+    def open(self, agent_id: str, request: Request, *, supervisor_id: Optional[str] = None) -> str:
+        """The backend request id for ``request`` on ``agent_id`` (a member when
+        ``supervisor_id`` is given)."""
+        rid = request.request_id
+        if supervisor_id is not None:
+            token = f"{self.MEMBER}{next(self._seq)}"
+            entry = RequestEntry(supervisor_id, rid, request.origin(), member=True)
+        else:
+            token = rid or f"{self.PRIVATE}{next(self._seq)}"
+            entry = RequestEntry(agent_id, rid, request.origin())
+        key = (agent_id, token)
+        self._entries.pop(key, None)  # a reused requestId: the newest request owns it
+        self._entries[key] = entry
+        while len(self._entries) > self.limit:
+            self._entries.pop(next(iter(self._entries)))
         return token
 
-    def resolve(self, request_id: str) -> Optional[tuple[str, Optional[str]]]:
-        """(supervisor agent id, the supervisor's requestId) for a token, else None."""
-        if not request_id or not request_id.startswith(self.PREFIX):
+    def lookup(self, agent_id: str, request_id: str) -> Optional[RequestEntry]:
+        """The entry of the request ``request_id`` sent for ``agent_id``, else None."""
+        if not request_id:
             return None
-        return self._tokens.get(request_id)
+        return self._entries.get((agent_id, request_id))
+
+    def client_request_id(self, agent_id: str, request_id: str) -> str:
+        """The requestId the agent's own client may see on an event the backend
+        stamped with ``request_id``: "" for private tokens and member commands."""
+        entry = self.lookup(agent_id, request_id)
+        if entry is not None:
+            return "" if entry.member else (entry.client_request_id or "")
+        if request_id and request_id.startswith((self.MEMBER, self.PRIVATE)):
+            return ""  # an entry already forgotten
+        return request_id or ""
+
+    def member_request(self, agent_id: str, request_id: str) -> Optional[RequestEntry]:
+        """The entry when ``request_id`` is a supervisor's command on member ``agent_id``."""
+        entry = self.lookup(agent_id, request_id)
+        return entry if entry is not None and entry.member else None
 
 
 class Connector:
@@ -146,7 +190,7 @@ class Connector:
                 self.mappers.setdefault(cls, []).append(fn)
         self.sessions = Sessions(gc_conf["licensed_agents"], gc_conf["destination_backlog"])
         self.workers = KeyedWorkers(gc_conf["agent_queue"])
-        self.member_requests = MemberRequests()
+        self.ledger = RequestLedger()
         self.validate_events = gc_conf["validate_events"]
         self.connections: set[Connection] = set()
         self.transports: list = []
@@ -299,7 +343,10 @@ class Connector:
                     if supervisor is None:
                         raise
                     ctx.binding, ctx.member_id = supervisor, ctx.request.agent_id
-                    ctx._correlation = self.member_requests.open(supervisor.agent_id, ctx.request.request_id)
+                    ctx._correlation = self.ledger.open(ctx.member_id, ctx.request,
+                                                        supervisor_id=supervisor.agent_id)
+                else:
+                    ctx._correlation = self.ledger.open(ctx.request.agent_id, ctx.request)
                 if spec.supervisor and not ctx.binding.supervisor:
                     raise GCError("PLEASE_RETRY", f"{spec.type} needs a supervisor: agent {ctx.agent_id} is not one")
                 backend = ctx.backend

@@ -75,6 +75,7 @@ def _decode_object(obj: Any, routes: CommandRegistry) -> tuple[Request, Route]:
         params = _positional(route, params, partial)
     request = Request(type=route.spec.type, category=obj.get("category"), agent_id=obj.get("agentId"),
                       params=params, request_id=request_id, form="json")
+    _default_category(request, route)
     canonical = request.canonical()
     for key in obj:  # unknown top-level keys are schema failures too
         if key not in ("type", "category", "agentId", "params", "requestId"):
@@ -99,6 +100,7 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
     else:
         params = _positional(route, body, partial)
         request = Request(type=route.spec.type, agent_id=ident or None, params=params, form="legacy")
+    _default_category(request, route)
     _validate(route, request.canonical(), partial)
     return request, route
 
@@ -108,9 +110,22 @@ def _resolve(routes: CommandRegistry, name: str, partial: Request) -> Route:
     try:
         route = routes.resolve(name)
     except GCError as exc:
+        known = routes.known.get(name.lower())  # a command this backend does not offer
+        if known is not None:
+            partial.type = known[0]
+            if partial.category is None and known[1]:
+                partial.category = known[1][0]
         raise FrameError(exc.code, exc.description, partial)
     partial.type = route.spec.type
+    _default_category(partial, route)
     return route
+
+
+def _default_category(request: Request, route: Route) -> None:
+    """A request that names no category (every legacy frame) gets its command's first
+    category of the spec's tables, so every Error can echo ``request`` {category, type}."""
+    if request.category is None and route.schema.categories:
+        request.category = route.schema.categories[0]
 
 
 def _validate(route: Route, canonical: dict, partial: Request) -> None:

@@ -112,6 +112,8 @@ class CommandRegistry:
                  capabilities: Iterable[str], backend_label: str = "backend"):
         self.routes: dict[str, Route] = {}
         self.unavailable: dict[str, str] = {}  # lower-case name -> why
+        # lower-case name -> (type, categories) of every registered command, offered or not
+        self.known: dict[str, tuple] = {}
         self._names: dict[str, str] = {}
         caps = set(capabilities)
         for spec in specs:
@@ -120,6 +122,8 @@ class CommandRegistry:
                 raise GCError("GENERAL_ERROR", f"plugin {spec.plugin!r} registers command {spec.type!r} "
                                                f"but no schema commands/{spec.type}.json exists")
             names = (spec.type,) + tuple(spec.aliases) + tuple(schema.aliases)
+            for n in names:
+                self.known[n.lower()] = (spec.type, schema.categories)
             why = unavailable_reason(spec, caps, backend_label)
             if why:
                 for n in names:

@@ -60,7 +60,7 @@ def connect(ctx) -> None:
                                       events.state(user, agent_id, state_override="LOGOUT"), agent_id)
         connector.send_to_destination(previous.destination.name, events.error(
             GCError("SESSION_INVALIDATED", f"agent {agent_id} was connected from another destination"),
-            agent_id=agent_id), agent_id)
+            agent_id=agent_id, request=ctx.request.origin()), agent_id)
 
 
 @hookimpl

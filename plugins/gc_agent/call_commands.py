@@ -14,7 +14,7 @@ from . import dialogs
 
 
 def _rid(ctx) -> str:
-    return ctx.request.request_id or ""
+    return ctx.backend_request_id
 
 
 def make_call(ctx) -> None:

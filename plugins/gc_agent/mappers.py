@@ -26,15 +26,16 @@ ANNOUNCED = "announced_dialogs"  # dialogs this agent was told about (NewInbound
 
 
 def _own_request_id(connector, event) -> str:
-    """The requestId the agent's own client gave, or "" when a supervisor caused it."""
-    return "" if connector.member_requests.resolve(event.request_id) else event.request_id
+    """The requestId the agent's own client may see: "" when a supervisor caused the
+    event or the request carried none (a GC-private token, :class:`RequestLedger`)."""
+    return connector.ledger.client_request_id(event.agent_id, event.request_id)
 
 
 def on_user_changed(connector, event: UserChanged) -> None:
-    asked_by = connector.member_requests.resolve(event.request_id)
-    if asked_by and asked_by[0] != event.agent_id:  # a supervisor asked for this change
-        connector.emit(asked_by[0], events.with_request_id(events.state(event.user, event.agent_id), asked_by[1]))
-    event = UserChanged(event.agent_id, event.user, _own_request_id(connector, event))
+    asked_by = connector.ledger.member_request(event.agent_id, event.request_id)
+    if asked_by and asked_by.requester != event.agent_id:  # a supervisor asked for this change
+        connector.emit(asked_by.requester, events.with_request_id(events.state(event.user, event.agent_id),
+                                                                  asked_by.client_request_id))
     binding = connector.sessions.agents.get(event.agent_id)
     if binding is None:
         return
@@ -46,10 +47,10 @@ def on_user_changed(connector, event: UserChanged) -> None:
     login = binding.extras.get(LOGIN_PENDING) == (event.request_id or "")
     if login:
         del binding.extras[LOGIN_PENDING]
-    connector.emit(event.agent_id, events.with_request_id(events.state(user, event.agent_id), event.request_id))
+    rid = _own_request_id(connector, event)
+    connector.emit(event.agent_id, events.with_request_id(events.state(user, event.agent_id), rid))
     if (previous == "LOGOUT" or login) and user.state not in ("LOGOUT", "UNKNOWN"):
-        connector.emit(event.agent_id, events.with_request_id(events.agent_info(user, event.agent_id),
-                                                              event.request_id))
+        connector.emit(event.agent_id, events.with_request_id(events.agent_info(user, event.agent_id), rid))
 
 
 def on_dialog_changed(connector, event: DialogChanged) -> None:
@@ -62,8 +63,10 @@ def on_dialog_changed(connector, event: DialogChanged) -> None:
     me = dialog.participant(binding.extension) if binding.extension else None
     party = me.state if me else dialog.state
 
+    rid = _own_request_id(connector, event)
+
     def send(ev) -> None:
-        connector.emit(agent_id, events.with_request_id(ev, event.request_id))
+        connector.emit(agent_id, events.with_request_id(ev, rid))
 
     if event.change == "DELETE" or party in dialogs.ENDED or dialog.state in dialogs.ENDED:
         announced.discard(dialog.id)
@@ -80,17 +83,22 @@ def on_dialog_changed(connector, event: DialogChanged) -> None:
 
 
 def on_agent_error(connector, event: AgentError) -> None:
-    asked_by = connector.member_requests.resolve(event.request_id)
+    """An asynchronous refusal: an Error naming the command that caused it (``request``,
+    from the ledger: also for a legacy frame, which carries no requestId)."""
+    entry = connector.ledger.lookup(event.agent_id, event.request_id)
     err = GCError(event.error_code or "GENERAL_ERROR",
                   "" if event.error_code else (event.error_type or "asynchronous error"),
                   finesseErrorType=event.error_type, finesseErrorData=event.error_data)
-    if asked_by:  # a supervisor's command on this member failed: tell the supervisor only
-        connector.emit(asked_by[0], events.error(err, agent_id=event.agent_id, request_id=asked_by[1]))
+    origin = entry.origin if entry else None
+    if entry is not None and entry.member:  # a supervisor's command on this member failed: tell the supervisor only
+        connector.emit(entry.requester, events.error(err, agent_id=event.agent_id, request=origin,
+                                                     request_id=entry.client_request_id))
         return
     binding = connector.sessions.agents.get(event.agent_id)
     if binding is not None and binding.extras.get(LOGIN_PENDING) == (event.request_id or ""):
         del binding.extras[LOGIN_PENDING]  # the Login failed: no State answer will come
-    connector.emit(event.agent_id, events.error(err, agent_id=event.agent_id, request_id=event.request_id or None))
+    connector.emit(event.agent_id, events.error(err, agent_id=event.agent_id, request=origin,
+                                                request_id=_own_request_id(connector, event) or None))
 
 
 MAPPERS = {UserChanged: on_user_changed, DialogChanged: on_dialog_changed, AgentError: on_agent_error}

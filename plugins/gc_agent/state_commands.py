@@ -20,7 +20,7 @@ def _sign_in(ctx, **kwargs) -> None:
     """LOGIN; the State that answers it brings AgentInfo too (see mappers.LOGIN_PENDING),
     also when the agent was already signed in."""
     check_password(ctx)
-    rid = ctx.request.request_id or ""
+    rid = ctx.backend_request_id
     ctx.binding.extras[LOGIN_PENDING] = rid
     try:
         ctx.session.change_state("LOGIN", extension=ctx.params["extension"], request_id=rid, **kwargs)
@@ -45,7 +45,7 @@ def _change(state: str, with_reason: bool = False):
             ctx.session.change_member_state(ctx.member_id, state, request_id=ctx.backend_request_id)
             return
         reason = ctx.params.get("reasonCode") if with_reason else None
-        ctx.session.change_state(state, reason_code_id=reason, request_id=ctx.request.request_id or "")
+        ctx.session.change_state(state, reason_code_id=reason, request_id=ctx.backend_request_id)
     handler.__name__ = f"change_to_{state.lower()}"
     handler.__doc__ = f"Ask the backend for {state}; the State event follows from the backend."
     return handler
@@ -66,7 +66,7 @@ def force_logout(ctx) -> None:
     if ctx.session.user().state == "LOGOUT":
         ctx.emit(events.state(ctx.session.user(), ctx.agent_id))
         return
-    ctx.session.force_logout(request_id=ctx.request.request_id or "")
+    ctx.session.force_logout(request_id=ctx.backend_request_id)
 
 
 def get_state(ctx) -> None:

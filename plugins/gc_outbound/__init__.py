@@ -20,8 +20,9 @@ RECLASSIFYCALL           RECLASSIFY (outboundClassif.)    same
 =======================  ===============================  ==============================
 
 The optional ``action`` parameter of Accept/Reject/Close (the spec's second
-positional parameter) names the action when given: ``AcceptOutboundPreview`` with
-``REJECT`` rejects, as the spec's "personal callback" rows send it.
+positional parameter) never changes what the command does: the command decides, and
+a conflicting ``action`` is ignored (the spec's "Accept the personal callback" row
+sends ``AcceptOutboundPreview`` with ``REJECT`` and means accept).
 
 Which commands exist follows the backend's capabilities: Accept/Reject/RECLASSIFYCALL
 need OUTBOUND_PREVIEW (UCCE) or OUTBOUND_DIRECT_PREVIEW (UCCX) (``requires_any``),

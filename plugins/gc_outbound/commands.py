@@ -36,14 +36,16 @@ def is_reservation(d: Dialog) -> bool:
 
 
 def preview(action: str):
-    """Accept / Reject / Close a reservation. ``action`` is the command's own; the
-    request's ``action`` parameter wins when given. A backend with UCCE's Outbound
+    """Accept / Reject / Close a reservation. The command decides: the request's
+    ``action`` parameter is informative only and ignored when it names another action
+    (the spec's own "Accept the personal callback" row sends
+    ``AcceptOutboundPreview#id|dialog,REJECT``; docs/protocol.md, Decisions). A backend with UCCE's Outbound
     Preview gets Finesse's ACCEPT / REJECT / CLOSE; one with UCCX's Direct Preview
     gets the configured ANSWER / DROP."""
     def handler(ctx) -> None:
         platform = UCCE if CAP_OUTBOUND_PREVIEW in ctx.backend.capabilities else UCCX
         dialog = _dialog(ctx)
-        wanted = (ctx.params.get("action") or action).upper()
+        wanted = action
         conf = _conf(ctx)
         if conf["check_reservation"] and not is_reservation(dialog):
             raise GCError("PLEASE_RETRY", f"{ctx.request.type}: dialog {dialog.id} is not an outbound "

@@ -54,7 +54,7 @@ def test_ucce_only_commands_are_not_offered(desks, team, customer, command, para
     assert {k: err.get(k) for k in ("type", "errorCode", "errorOrigin", "errorDescription", "request")} == {
         "type": "Error", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC",
         "errorDescription": f"{command} is not available on the sim UCCX backend (needs {capability})",
-        "request": {"type": command}}
+        "request": {"category": "agent_call" if command == "Transfer_sst" else "agent_state", "type": command}}
     assert err.get("requestId") == d.rid("x")
     if form == "named":
         assert err["agentId"] == a.id

@@ -114,6 +114,11 @@ def test_consult_while_consulting_and_release_a_ringing_acd_call(desks, team, cu
     assert da.events() == [dropped(a, cid, prev=did, rid="t"), dropped(a, did, rid="t"), state(a, "READY", rid="t")]
 
 
+# The spec's command tables: category of each command below.
+CATEGORY = {"AnswerCall": "agent_call", "HoldCall": "agent_call", "RetrieveCall": "agent_call",
+            "ReleaseCall": "agent_call", "getDialogParticipants": "agent_call", "ConsultCall": "agent_call",
+            "Transfer_sst": "agent_call", "TransferCall": "agent_call", "Conferencecall": "agent_call",
+            "wrapup": "agent_dialog", "update_call_variable": "agent_call"}
 DIALOG_COMMANDS = [
     ("AnswerCall", {}), ("HoldCall", {}), ("RetrieveCall", {}), ("ReleaseCall", {}), ("getDialogParticipants", {}),
     ("ConsultCall", {"number": "5550000"}), ("Transfer_sst", {"number": "5550000"}),
@@ -136,7 +141,8 @@ def test_unknown_dialog(desks, team, customer, command, params):
                                  (None, "legacy", "31337")):
         d.send(command, {**params, "dialogId": dialog_id}, rid=rid, form=form)
         err = refused(d, {"errorCode": "NO_DIALOG_ID", "errorOrigin": "GC"}, rid)
-        assert err["request"] == {"type": command}
+        # every Error names the command (the spec's category too), also for a legacy frame
+        assert err["request"] == {"category": CATEGORY[command], "type": command}
         assert dialog_id in err["errorDescription"]
     unchanged(d, "TALKING", did, "ACTIVE")
 

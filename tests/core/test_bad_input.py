@@ -62,7 +62,7 @@ def test_command_for_an_agent_not_connected_here(client):
     client.send({"type": "GetState", "agentId": "1001", "requestId": "nc"})
     err = client.expect("Error", requestId="nc")
     assert err["errorCode"] == "SUBSCRIPTION_FAILED" and err["agentId"] == "1001"
-    assert err["request"] == {"type": "GetState"}
+    assert err["request"] == {"category": "agent_state", "type": "GetState"}
     still_alive(client)
 
 

@@ -364,7 +364,8 @@ def test_accept_outbound_preview(world, flavour, team, fdesks):
 @pytest.mark.parametrize("command, params, kind", [
     ("RejectOutboundPreview", {}, None),
     ("CloseOutboundPreview", {}, None),
-    ("AcceptOutboundPreview", {"action": "REJECT"}, "OUTBOUND_CALLBACK_PREVIEW"),   # personal callback, rejected
+    # the command decides: a conflicting action is ignored (docs/protocol.md, Decisions)
+    ("RejectOutboundPreview", {"action": "ACCEPT"}, "OUTBOUND_CALLBACK_PREVIEW"),
 ])
 def test_reject_and_close_outbound_preview(world, flavour, team, fdesks, command, params, kind):
     a = team.agents[0]
@@ -388,7 +389,8 @@ def test_personal_callback_accepted(world, flavour, team, fdesks):
     desk = fdesks(a)
     desk.login(ready=True)
     dialog, list_id, kind = reserve(world, flavour, desk, "OUTBOUND_CALLBACK_PREVIEW")
-    r = desk.ask("AcceptOutboundPreview", f"{dialog},ACCEPT")
+    # the spec's row "Accept the personal callback" sends REJECT as the second parameter
+    r = desk.ask("AcceptOutboundPreview", f"{dialog},REJECT")
     ev = desk.wait("InboundCall", requestId=r, state="INITIATED")
     assert (ev["callType"], ev["participantsCount"]) == ("OUTBOUND_CALLBACK_PREVIEW", "2")
     assert desk.wait("State", requestId=r) == state(a, "TALKING", rid=r)

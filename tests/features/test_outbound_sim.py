@@ -84,8 +84,8 @@ def test_accept_outbound_preview(gc, flavour, team, desks, customer):
 @pytest.mark.parametrize("command, params", [
     ("RejectOutboundPreview", {}),
     ("RejectOutboundPreview", {"action": "REJECT"}),
-    # the spec's "Reject the personal callback": the second parameter names the action
-    ("AcceptOutboundPreview", {"action": "REJECT"}),
+    # the command decides: a conflicting action is ignored (docs/protocol.md, Decisions)
+    ("RejectOutboundPreview", {"action": "ACCEPT"}),
 ])
 def test_reject_outbound_preview(gc, flavour, team, desks, customer, command, params):
     a = team.agents[0]
@@ -109,10 +109,6 @@ def test_close_outbound_preview_is_ucce_only(gc, flavour, team, desks, customer)
                                                     "errorOrigin": "GC", "agentId": a.id, "requestId": r}]
         assert events[0]["errorDescription"] == ("CloseOutboundPreview is not available on the sim UCCX backend "
                                                  "(needs OUTBOUND_PREVIEW)")
-        # and CLOSE as the action of another command is refused too, the reservation kept
-        r, events = desk.do("RejectOutboundPreview", {"dialogId": dialog, "action": "CLOSE"})
-        assert [e["errorCode"] for e in events] == ["PLEASE_RETRY"]
-        assert "Outbound Preview action of UCCE" in events[0]["errorDescription"]
         _r, events = desk.do("getdialogstate", {"dialogId": dialog})
         assert events[0]["state"] == "ALERTING"
 
@@ -127,6 +123,18 @@ def test_personal_callback_accept_and_reject(gc, flavour, team, desks, customer)
     assert events == [dropped(a, dialog, rid=r), state(a, "READY", rid=r)]
     dialog, list_id = reserve(flavour, desk, customer, kind)
     r, events = desk.do("AcceptOutboundPreview", f"{dialog},ACCEPT")
+    assert events == accepted_events(flavour, a, dialog, kind, list_id, r)
+
+
+def test_accept_the_personal_callback_as_the_spec_sends_it(gc, flavour, team, desks, customer):
+    """The spec's row "Accept the personal callback": AcceptOutboundPreview#<id>|<dialog>,REJECT.
+    The command decides: the callback is accepted, never silently rejected (issue 11, row 1)."""
+    a = team.agents[0]
+    desk = desks(a)
+    desk.login(ready=True)
+    kind = "OUTBOUND_CALLBACK_PREVIEW"
+    dialog, list_id = reserve(flavour, desk, customer, kind)
+    r, events = desk.do("AcceptOutboundPreview", f"{dialog},REJECT")
     assert events == accepted_events(flavour, a, dialog, kind, list_id, r)
 
 
