@@ -42,6 +42,9 @@ class AgentSession(abc.ABC):
     """One connected agent's session with the backend (credentials held inside)."""
 
     agent_id: str
+    # The platform signs an agent out from READY too (UCCX; UCCE only from NOT_READY:
+    # reference/finesse-api.md, flavour table), so force_logout need not pass NOT_READY.
+    logout_from_ready: bool = False
 
     # -- reads (synchronous) ------------------------------------------------
     @abc.abstractmethod
@@ -122,9 +125,11 @@ class AgentSession(abc.ABC):
     def force_logout(self, *, request_id: str = "") -> None:
         """Sign the agent out whatever it is doing (the spec's force_logout, "abrupt
         agent disconnection"). This default uses only what any Finesse client may do:
-        drop each of the agent's live calls, go NOT_READY (UCCE signs out only from
-        there), then LOGOUT; on Finesse these are accepted requests whose results (or
-        refusals) arrive as events. A backend that can do better overrides it."""
+        drop each of the agent's live calls, go NOT_READY where the platform signs out
+        only from there (UCCE; UCCX from READY too: ``logout_from_ready``), then LOGOUT;
+        so the agent passes through no state it need not, and each State the client
+        gets is one Finesse reports. On Finesse these are accepted requests whose
+        results (or refusals) arrive as events. A backend that can do better overrides it."""
         user = self.user()
         if user.state == "LOGOUT":
             return
@@ -132,7 +137,8 @@ class AgentSession(abc.ABC):
             me = dialog.participant(user.extension) if user.extension else None
             if me is not None and me.state not in ("DROPPED", "FAILED", "WRAP_UP") and "DROP" in me.actions:
                 self.dialog_action(dialog.id, "DROP", target_media_address=user.extension, request_id=request_id)
-        if self.user().state != "NOT_READY":
+        now = self.user().state
+        if now != "NOT_READY" and not (now == "READY" and self.logout_from_ready):
             self.change_state("NOT_READY", request_id=request_id)
         self.change_state("LOGOUT", request_id=request_id)
 

@@ -28,14 +28,19 @@ class FrameError(GCError):
 
 
 def _positional(route: Route, body: str, partial: Request) -> dict[str, str]:
+    """The spec's positional string mapped onto the schema's parameter names. An empty
+    value is "" where the parameter's schema accepts "" (SHCEDULECALLBACK's
+    callbackNumber: "" keeps the customer's number), else the parameter is missing;
+    empty values beyond the last parameter are ignored."""
     names = route.schema.positional
     values = [v.strip() for v in body.split(",")] if body.strip() else []
-    while values and values[-1] == "":
+    while len(values) > len(names) and values[-1] == "":
         values.pop()
     if len(values) > len(names):
         raise FrameError("PLEASE_RETRY", f"{route.spec.type} takes {len(names)} parameter(s) "
                                          f"({', '.join(names) or 'none'}), got {len(values)}", partial)
-    return {n: v for n, v in zip(names, values) if v != ""}
+    empty_ok = route.schema.empty_ok
+    return {n: v for n, v in zip(names, values) if v != "" or n in empty_ok}
 
 
 def decode(text: str, routes: CommandRegistry) -> tuple[Request, Route]:

@@ -7,7 +7,10 @@ A schema directory holds ``defs.json`` (optional), ``commands/<Type>.json`` and
 (other accepted spellings, e.g. SCHEDULECALLBACK for the spec's SHCEDULECALLBACK). A parameter's subschema may map a
 failing validator to a spec error code with ``x-gc-errors`` (``{"required":
 "MISSING_EXTENSION", "pattern": "WRONG_EXTENSION"}``); any other failure is
-``PLEASE_RETRY`` naming the field.
+``PLEASE_RETRY`` naming the field. The error's description is a sentence a desk
+agent can read (:func:`describe`): a subschema's ``x-gc-message`` (a sentence for a
+``pattern`` failure, or one per keyword; ``{field}`` = the field's name) else a
+sentence per keyword, never the raw pattern.
 """
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ class CommandSchema:
     schema: dict
     validator: Any
     path: Path
+    # parameters whose schema accepts "" (an empty positional value is then "", not missing)
+    empty_ok: frozenset = frozenset()
 
 
 class SchemaRegistry:
@@ -65,6 +70,10 @@ class SchemaRegistry:
         self.registry = referencing.Registry().with_resources(resources)
         cls = jsonschema.Draft202012Validator
         for name, (schema, path) in raw_commands.items():
+            params = schema.get("properties", {}).get("params", {})
+            props = params.get("properties", {}) if isinstance(params, dict) else {}
+            empty_ok = frozenset(n for n, sub in props.items()
+                                 if isinstance(sub, dict) and cls(sub, registry=self.registry).is_valid(""))
             self.commands[name] = CommandSchema(
                 type=name,
                 categories=tuple(schema.get("x-gc-categories", ())),
@@ -73,6 +82,7 @@ class SchemaRegistry:
                 schema=schema,
                 validator=cls(schema, registry=self.registry, format_checker=cls.FORMAT_CHECKER),
                 path=path,
+                empty_ok=empty_ok,
             )
         for name, (schema, path) in raw_events.items():
             self.events[name] = cls(schema, registry=self.registry)
@@ -127,24 +137,69 @@ def _missing_property(error: jsonschema.ValidationError) -> str | None:
 
 
 def _field_name(error: jsonschema.ValidationError) -> str:
+    """The failing field as a client names it: a parameter by its name
+    (``extension``), anything else by its path (``agentId``, ``<frame>``)."""
     path = [str(p) for p in error.absolute_path]
     missing = _missing_property(error)
     if missing:
         path.append(missing)
-    return ".".join(path) or "<frame>"
+    if len(path) >= 2 and path[0] == "params":
+        path = path[1:]
+    return ".".join(path) or "the frame"
+
+
+_TYPE_WORDS = {"string": "text", "object": "an object", "array": "a list", "boolean": "true or false",
+               "integer": "a whole number", "number": "a number", "null": "null"}
+
+
+def _annotated_message(error: jsonschema.ValidationError) -> str | None:
+    """The schema's own sentence for this failure: ``x-gc-message`` on the failing
+    subschema, a string (for a ``pattern`` failure) or an object by validator
+    (``{"pattern": "...", "maxLength": "..."}``). ``{field}`` is the field's name."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "required":
+        missing = _missing_property(error)
+        schema = schema.get("properties", {}).get(missing, {}) if missing else {}
+    note = schema.get("x-gc-message")
+    if isinstance(note, str):
+        return note if error.validator == "pattern" else None
+    if isinstance(note, dict):
+        return note.get(error.validator)
+    return None
+
+
+def describe(error: jsonschema.ValidationError) -> str:
+    """One sentence a desk agent can read for a schema failure: never the raw pattern,
+    never the failing value (it may be a password). The schema's ``x-gc-message``
+    wins; otherwise a sentence per JSON Schema keyword."""
+    field = _field_name(error)
+    note = _annotated_message(error)
+    if note:
+        return note.replace("{field}", field)
+    kind, bound = error.validator, error.validator_value
+    if kind == "required":
+        return f"{field} is missing"
+    if kind == "additionalProperties":
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = sorted(k for k in (error.instance if isinstance(error.instance, dict) else {}) if k not in allowed)
+        where = {"params": "the parameters"}.get(field, field)
+        return f"unexpected parameter {', '.join(extra)} in {where}"
+    if kind == "enum":
+        words = dict.fromkeys(str(v).lower() if isinstance(v, bool) else str(v) for v in bound)
+        return f"{field} must be one of {', '.join(words)}"
+    if kind == "const":
+        return f"{field} must be {bound}"
+    if kind == "type":
+        types = bound if isinstance(bound, list) else [bound]
+        return f"{field} must be {' or '.join(_TYPE_WORDS.get(t, t) for t in types)}"
+    if kind == "minLength":
+        return f"{field} must not be empty" if bound == 1 else f"{field} must be at least {bound} characters long"
+    if kind == "maxLength":
+        return f"{field} must be at most {bound} characters long"
+    if kind == "pattern":
+        return f"{field} has an invalid format"
+    return f"{field} is not valid"
 
 
 def request_error(error: jsonschema.ValidationError) -> GCError:
-    code = _annotated_code(error) or "PLEASE_RETRY"
-    field = _field_name(error)
-    if error.validator == "required":
-        what = f"missing parameter {field}"
-    elif error.validator == "additionalProperties":
-        what = f"unexpected parameter in {field}: {error.message}"
-    elif error.validator in ("type", "enum", "const"):
-        # never echo a value: it may be a password
-        expected = error.validator_value
-        what = f"wrong value for {field}: expected {json.dumps(expected) if error.validator != 'type' else expected}"
-    else:
-        what = f"invalid {field} ({error.validator} {json.dumps(error.validator_value)})"
-    return GCError(code, what)
+    return GCError(_annotated_code(error) or "PLEASE_RETRY", describe(error))

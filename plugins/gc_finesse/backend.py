@@ -384,6 +384,7 @@ class FinesseSession(b.AgentSession):
         self.backend = backend
         self.agent_id = agent_id
         self.flavour = backend.flavour
+        self.logout_from_ready = backend.flavour == "UCCX"
         self._xmpp_secret = xmpp_secret
         self.rest = RestClient(backend.settings, agent_id, auth, backend.active_node,
                                on_trouble=backend.monitor.trouble, on_auth_refused=self._auth_refused,

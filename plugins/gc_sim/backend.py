@@ -113,6 +113,7 @@ class SimSession(b.AgentSession):
         self.backend = backend
         self.model = backend.model
         self.agent_id = agent_id
+        self.logout_from_ready = backend.flavour == "UCCX"
 
     def _call(self, fn, *args, **kwargs):
         return self.backend.call(fn, *args, **kwargs)

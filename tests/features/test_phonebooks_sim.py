@@ -95,4 +95,4 @@ def test_missing_parameters(team, desks):
     for command in ("GetTeamPhonebooks", "GetPhonebookContacts"):
         r, events = desk.do(command, {})
         assert [e["errorCode"] for e in events] == ["PLEASE_RETRY"]
-        assert events[0]["errorDescription"].startswith("missing parameter params.")
+        assert events[0]["errorDescription"].endswith("Id is missing")
