@@ -3,8 +3,8 @@
 The events are arrays holding one object, as the spec's samples show:
 ``[{"type": "PhoneBook", "phoneBook": [{"name", "type", "id"}]}]``, the same with
 ``TeamPhoneBook``, and ``[{"type": "phoneBookContacts", "contact": [{"description",
-"firstName", "lastName", "phoneNumber", "id"}]}]``. A book's ``type`` is Finesse's
-(GLOBAL / TEAM).
+"firstName", "lastName", "phoneNumber", "id"}]}]``. A book's ``type`` is written as
+the spec's samples write it: ``GLOBAL`` and ``Team`` (Finesse's GLOBAL / TEAM).
 
 With ``phonebooks.restrict_to_own_teams`` (the default) a team's books are listed
 only for the agent's own team and the teams it supervises, and a book's contacts
@@ -17,8 +17,13 @@ from gc_core.domain import Contact, PhoneBook
 from gc_core.errors import GCError
 
 
+# Finesse's phone book type -> the spelling of the spec's PhoneBook / TeamPhoneBook samples.
+BOOK_TYPES = {"GLOBAL": "GLOBAL", "TEAM": "Team"}
+
+
 def book_entry(b: PhoneBook) -> dict:
-    return {"name": b.name, "type": b.type, "id": b.id}
+    kind = (b.type or "").upper()
+    return {"name": b.name, "type": BOOK_TYPES.get(kind, kind), "id": b.id}
 
 
 def contact_entry(c: Contact) -> dict:

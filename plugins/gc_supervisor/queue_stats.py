@@ -7,8 +7,9 @@ in the spec's sample).
 
 UCCX: the spec's sample is not valid JSON (an unquoted ``type`` and a run of unnamed
 ``{"queue": [...]}`` objects); the schema settles the nearest valid shape, the run
-named ``queues``: ``[{"type": "QueueStats", "queues": [{"queue": [<SnapShot>,
-<SinceMidNight>]}, ...]}]``, counts as integers.
+as the value of the sample's key ``queue``: ``[{"type": "QueueStats", "queue":
+[{"queue": [<SnapShot>, <SinceMidNight>]}, ...]}]``, counts as integers as in the
+sample (UCCE keeps decimal strings).
 """
 from __future__ import annotations
 
@@ -78,5 +79,5 @@ def uccx_queue(q: Queue) -> dict:
 
 def queue_stats(queues: list, shape: str) -> list:
     if shape == SHAPE_UCCX:
-        return [{"type": "QueueStats", "queues": [uccx_queue(q) for q in queues]}]
+        return [{"type": "QueueStats", "queue": [uccx_queue(q) for q in queues]}]
     return [{"type": "QueueStats", "queue": [ucce_queue(q) for q in queues]}]

@@ -82,7 +82,7 @@ class Team:
 
     @property
     def book(self) -> dict:
-        return {"name": f"Team {self.id} book", "type": "TEAM", "id": self.id}
+        return {"name": f"Team {self.id} book", "type": "Team", "id": self.id}  # the spec sample's spelling
 
     @property
     def book_contacts(self) -> list:

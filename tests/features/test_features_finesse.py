@@ -111,7 +111,7 @@ def test_getqueuelist(world, flavour, team, fdesks):
             "agentsTalkingInternal": "0", "agentsTalkingOutbound": "0", "agentsWrapUpNotReady": "0",
             "agentsWrapUpReady": "0", "callsInQueue": "0", "startTimeOfLongestCallInQueue": "0"}]}]
     else:
-        assert ev == [{"type": "QueueStats", "queues": [{"queue": [
+        assert ev == [{"type": "QueueStats", "queue": [{"queue": [
             {"queueName": team.queue_name, "type": "SnapShot", "WaitingCalls": 0, "AgentsLoggedIn": 2,
              "AgentsReady": 1, "AgentsNotReady": 1, "AgentsInAfterCallWork": 0, "AgentsTalking": 0,
              "AgentsReserved": 0},

@@ -36,7 +36,7 @@ def test_ucce_shape():
 def test_uccx_shape():
     event = queue_stats([Queue("1", "Sales", BUSY), Queue("2", "Nobody", UNSERVED)], "UCCX")
     check_event(event)
-    assert event == [{"type": "QueueStats", "queues": [
+    assert event == [{"type": "QueueStats", "queue": [
         {"queue": [{"queueName": "Sales", "type": "SnapShot", "WaitingCalls": 2, "AgentsLoggedIn": 9,
                     "AgentsReady": 1, "AgentsNotReady": 2, "AgentsInAfterCallWork": 1, "AgentsTalking": 5,
                     "AgentsReserved": 1},

@@ -58,7 +58,7 @@ def test_getqueuelist_answers_queue_stats_in_the_flavours_shape(gc, flavour, tea
             "agentsWrapUpNotReady": "0", "agentsWrapUpReady": "0", "callsInQueue": "1",
             "startTimeOfLongestCallInQueue": TIME}], "requestId": r}]]
     else:
-        assert events == [[{"type": "QueueStats", "queues": [{"queue": [
+        assert events == [[{"type": "QueueStats", "queue": [{"queue": [
             {"queueName": team.queue_name, "type": "SnapShot", "WaitingCalls": 1, "AgentsLoggedIn": 3,
              "AgentsReady": 0, "AgentsNotReady": 2, "AgentsInAfterCallWork": 0, "AgentsTalking": 0,
              "AgentsReserved": 1},
@@ -89,7 +89,7 @@ def test_getqueuelist_legacy_frame(gc, flavour, team, desks):
     sup.client.send(f"getqueuelist#{team.supervisor.id}")
     events = sup.sync()
     assert len(events) == 1 and "requestId" not in events[0][0]
-    key = "queue" if flavour == "UCCE" else "queues"
+    key = "queue"
     assert len(events[0][0][key]) == 1
 
 

@@ -68,11 +68,11 @@ def test_fixed_samples_keep_the_spec_content():
     uccx = sample("QueueStats__uccx.json")
     spec_text = "\n".join(lines[SAMPLE_SOURCES["QueueStats__uccx.json"][0] - 1:])
     spec_text = spec_text[: spec_text.index("\nqueue\n")]
-    names = [q["queue"][0]["queueName"] for q in uccx[0]["queues"]]
+    names = [q["queue"][0]["queueName"] for q in uccx[0]["queue"]]
     assert names == ["MSUSD", "AXA", "CTI"]
     for name in names:
         assert f'"queueName": "{name}"' in spec_text
-    for q in uccx[0]["queues"]:
+    for q in uccx[0]["queue"]:
         for part in q["queue"]:
             for key, value in part.items():
                 assert f'"{key}": {json.dumps(value)}' in spec_text
@@ -176,9 +176,9 @@ BAD = [
     ("Agents", [], "empty array"),
     ("TeamAgents", [{"type": "TeamAgents", "users": [{"firstName": "a"}]}], "member fields missing"),
     ("TeamAgents", [_with(sample("TeamAgents__get_team_users.json")[0], type="Agents")], "wrong type"),
-    ("QueueStats", [{**UCCE[0], "queues": UCCX[0]["queues"]}], "both shapes at once"),
-    ("QueueStats", [{"type": "QueueStats", "queues": [{"queue": list(reversed(UCCX[0]["queues"][0]["queue"]))}]}], "UCCX parts out of order"),
-    ("QueueStats", [{"type": "QueueStats", "queues": [{"queue": UCCX[0]["queues"][0]["queue"][:1]}]}], "UCCX SinceMidNight missing"),
+    ("QueueStats", [{**UCCE[0], "queue": UCCE[0]["queue"] + UCCX[0]["queue"]}], "both shapes at once"),
+    ("QueueStats", [{"type": "QueueStats", "queue": [{"queue": list(reversed(UCCX[0]["queue"][0]["queue"]))}]}], "UCCX parts out of order"),
+    ("QueueStats", [{"type": "QueueStats", "queue": [{"queue": UCCX[0]["queue"][0]["queue"][:1]}]}], "UCCX SinceMidNight missing"),
     ("QueueStats", [{**UCCE[0], "queue": [{**UCCE[0]["queue"][0], "callsInQueue": 0}]}], "UCCE count not a string"),
     ("PhoneBook", [{"type": "PhoneBook", "phoneBook": [{"name": "x", "type": "PERSONAL", "id": "1"}]}], "unknown phone book type"),
     ("TeamPhoneBook", [_with(sample("TeamPhoneBook__team_phonebooks.json")[0], type="PhoneBook")], "wrong type"),

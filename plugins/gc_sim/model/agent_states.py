@@ -129,6 +129,9 @@ class AgentStates:
                 raise E.parameter_missing("dialNumber")
         src = f"/finesse/api/User/{a.id}"
         with self._op(request_id, (a.id,)):
+            fault = self._injected_fault(a.id, "LOGIN")
+            if fault is not None:
+                return self._async_error(a.id, fault, src)
             if not (ext.isdigit() and self.site.is_device(ext)):
                 return self._async_error(a.id, E.E_INVALID_LOGON_DEVICE, src)
             if ext in self._by_extension:

@@ -59,6 +59,10 @@ class CallActions:
         if to == a.extension:
             raise E.invalid_destination(to)
         with self._op(request_id, (a.id,)):
+            fault = self._injected_fault(a.id, "MAKE_CALL")
+            if fault is not None:
+                self._async_error(a.id, fault, f"/finesse/api/User/{a.id}/Dialogs")
+                return None
             if self._stateful_legs(a) or a.state not in (S.NOT_READY, S.READY):
                 self._async_error(a.id, E.E_INVALID_OBJECT_STATE, f"/finesse/api/User/{a.id}/Dialogs")
                 return None
@@ -217,6 +221,10 @@ class CallActions:
             if cb_number and not str(cb_number).lstrip("+").isdigit():
                 raise E.invalid_input("callbackNumber")
         with self._op(request_id, (a.id,)):
+            fault = self._injected_fault(a.id, action)
+            if fault is not None:
+                self._async_error(a.id, fault, f"/finesse/api/Dialog/{did}")
+                return None
             if action not in self._actions(call, party):
                 self._async_error(a.id, E.E_CALL_INVALID_STATE, f"/finesse/api/Dialog/{did}")
                 return None

@@ -71,6 +71,7 @@ from .agents import AgentRuntime
 from .calls import CallActions
 from .dialogs import Call, copy_dialog
 from .engine import Engine
+from .faults import Faults
 from .queues import QueueRuntime, make_queue
 from .routing import Routing
 from .site import Site
@@ -85,7 +86,7 @@ STATUSES = ("IN_SERVICE", "OUT_OF_SERVICE", "PARTIAL_SERVICE")
 Listener = Callable[[DomainEvent], None]
 
 
-class ContactCenter(AgentStates, CallActions, Supervision, Traffic, Routing, Engine):
+class ContactCenter(AgentStates, CallActions, Supervision, Traffic, Routing, Faults, Engine):
     """A simulated UCCE or UCCX contact center running ``site``.
 
     The public methods live here (construction, listeners, system, authentication,
@@ -123,6 +124,7 @@ class ContactCenter(AgentStates, CallActions, Supervision, Traffic, Routing, Eng
         self._monitors: dict[str, None] = {}   # live SUPERVISOR_MONITOR dialog ids
         self._next_dialog = FIRST_DIALOG_ID
         self._seq = 0
+        self._faults: dict[str, dict] = {}  # agent id -> {operation: CTI code} (faults.py)
         # operation context
         self._rid = ""
         self._rid_agents: tuple = ()
