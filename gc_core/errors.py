@@ -40,7 +40,8 @@ _SPEC_CODES = [
     ("GENERAL_ERROR", ORIGIN_FINESSE, "The root cause is unclear"),
     ("CF_GENERIC_OPERATION", ORIGIN_FINESSE, "An operation error occurred (no specific details available)."),
     ("BAD_DESTINATION", ORIGIN_FINESSE, "Agent called to an invalid extension"),
-    ("DOWN", ORIGIN_IO, "No response from Finesse"),
+    # The spec's origin column says GC (its description starts "IOException").
+    ("DOWN", ORIGIN_GC, "No response from Finesse"),
     ("LICENSES_EXCEEDED", ORIGIN_GC, "User license limit exceeded"),
     ("MISSING_EXTENSION", ORIGIN_GC, "Missing Extension"),
     ("MISSING_NUMBER", ORIGIN_GC, "Number to dial is missing in request"),

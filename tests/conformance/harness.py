@@ -64,10 +64,16 @@ class Team:
         n = int(self.id)
         return Agent(str(n * 100 + 99), f"Super{n}", "Visor", self.id, supervisor=True)
 
+    @property
+    def wrap_up_agent(self) -> Agent:
+        """The third agent: wrap-up REQUIRED after incoming calls (the others OPTIONAL)."""
+        return self.agents[2]
+
 
 def write_site(directory: Path) -> Path:
-    """conf/sim-site.toml plus teams 301..450: three agents, a supervisor, a queue and a
-    team phone book each (extensions = ids, five digits)."""
+    """conf/sim-site.toml plus teams 301..450: three agents (the third with wrap-up
+    REQUIRED), a supervisor, a queue and a team phone book each (extensions = ids, five
+    digits)."""
     blocks = [(conf_dir() / "sim-site.toml").read_text(), "\n# --- conformance teams ---\n"]
     for n in range(TEAMS):
         team = Team(str(301 + n))
@@ -75,7 +81,8 @@ def write_site(directory: Path) -> Path:
         for a in team.agents + [team.supervisor]:
             blocks.append(f'[[agents]]\nid = "{a.id}"\npassword = "{PASSWORD}"\nfirst_name = "{a.first}"\n'
                           f'last_name = "{a.last}"\nextension = "{a.ext}"\nteam = "{team.id}"\n'
-                          + (f'roles = ["Agent", "Supervisor"]\nsupervises = ["{team.id}"]\n' if a.supervisor else ""))
+                          + (f'roles = ["Agent", "Supervisor"]\nsupervises = ["{team.id}"]\n' if a.supervisor else "")
+                          + ('wrap_up_on_incoming = "REQUIRED"\n' if a == team.wrap_up_agent else ""))
         blocks.append(f'[[queues]]\nid = "{team.queue}"\nname = "Queue {team.id}"\nteams = ["{team.id}"]\n')
         blocks.append(f'[[phonebooks]]\nid = "{team.id}"\nname = "Team {team.id} book"\ntype = "TEAM"\n'
                       f'teams = ["{team.id}"]\n')
@@ -113,6 +120,9 @@ class World:
     def customer_answers(self, dialog_id: str) -> None:
         raise NotImplementedError
 
+    def customer_hangs_up(self, dialog_id: str) -> None:
+        raise NotImplementedError
+
     def preview(self, agent: Agent, kind: str) -> str:
         raise NotImplementedError
 
@@ -144,6 +154,9 @@ class SimWorld(World):
     def customer_answers(self, dialog_id):
         self._do("SimAnswer", {"dialogId": dialog_id})
 
+    def customer_hangs_up(self, dialog_id):
+        self._do("SimHangup", {"dialogId": dialog_id})
+
     def preview(self, agent, kind):
         return self._do("SimPreview", {"loginId": agent.id, "kind": kind,
                                        "customerNumber": PREVIEW_CUSTOMER})["dialogId"]
@@ -166,6 +179,9 @@ class EmulatorWorld(World):
 
     def customer_answers(self, dialog_id):
         self.cluster.model.customer_answer(dialog_id)
+
+    def customer_hangs_up(self, dialog_id):
+        self.cluster.model.customer_hangup(dialog_id)
 
     def preview(self, agent, kind):
         return self.cluster.model.place_preview(agent.id, kind=kind, customer_number=PREVIEW_CUSTOMER,

@@ -1,8 +1,10 @@
 """CTI refusals injected on purpose: the Finesse codes of the spec's error table that
 no situation of the model produces by itself.
 
-The spec lists seven CTI codes that Finesse passes on from the CTI server in
-situations the model does not simulate (a phone that is not a valid calling device,
+The spec lists seven CTI codes (and CF_GENERIC_UNSPECIFIED_REJECTION, which Finesse
+also sends as a 501 for what a platform does not do, which GC's flavour checks never
+let reach it) that Finesse passes on from the CTI server in situations the model does
+not simulate (a phone that is not a valid calling device,
 a peripheral short of resources, a call id the CTI server no longer knows ...).
 :meth:`Faults.inject_cti_error` arms one: the agent's next request of that operation
 is accepted (REST 202) and then refused asynchronously with that code, exactly as
@@ -15,8 +17,8 @@ not change. Used by the Finesse emulator's tests (its model) and the sim's.
 Values (``errorData``) are the CTI protocol's: Unified CCX CTI Protocol, "Control
 Failure (CF) Values" (CF_GENERIC_OPERATION 1, CF_INVALID_CALLING_DEVICE 5,
 CF_INVALID_CSTA_DEVICE_ID 12) and "Error (E) Status Codes" (E_CTI_INVALID_CALLID 13).
-The three UCCE extended codes whose value the public references reachable here do
-not give carry an empty ``errorData``.
+The UCCE codes whose value the public references reachable here do not give carry an
+empty ``errorData``.
 """
 from __future__ import annotations
 
@@ -38,6 +40,9 @@ CTI_FAULTS = {
     # a request about a call id the CTI server does not know (a call that ended there)
     "E_CTI_INVALID_CALLID": ("Call Operation Failure", "13", (
         "ANSWER", "HOLD", "RETRIEVE", "DROP", "CONSULT_CALL", "TRANSFER", "CONFERENCE")),
+    # the peripheral rejected the request, no details (UCCE ControlFailureCode)
+    "CF_GENERIC_UNSPECIFIED_REJECTION": ("Call Operation Failure", "", (
+        "MAKE_CALL", "ANSWER", "HOLD", "RETRIEVE", "DROP", "CONSULT_CALL", "TRANSFER", "CONFERENCE")),
     # an operation error, no details
     "CF_GENERIC_OPERATION": ("Call Operation Failure", "1", (
         "MAKE_CALL", "ANSWER", "HOLD", "RETRIEVE", "DROP", "CONSULT_CALL", "TRANSFER", "CONFERENCE")),
