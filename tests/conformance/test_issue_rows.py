@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gc_core.resources import schemas_dir
 from gc_core.testing import event_obj, event_type, schema_registry
 
 from .harness import PASSWORD, Desk
@@ -224,7 +225,7 @@ def test_row9_wrap_up_is_reported_and_listed(world, opened):
 
 
 def test_row9_dialog_state_lists_every_value_gc_sends():
-    schema = json.loads((ROOT / "schemas" / "events" / "DialogState.json").read_text())
+    schema = json.loads((schemas_dir() / "events" / "DialogState.json").read_text())
     values = set(schema["properties"]["state"]["enum"])
     assert values == FINESSE_STATES | {"NOT_FOUND"}
     described = schema["properties"]["state"]["description"]
