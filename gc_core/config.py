@@ -34,7 +34,7 @@ ENV_PREFIX = "GC__"
 CORE_DEFAULTS: dict[str, dict[str, Any]] = {
     "gc": {
         # The plugins this deployment enables, by entry-point name; "*" = all installed.
-        "plugins": ["websocket", "tcp", "sim", "agent", "metrics"],
+        "plugins": ["websocket", "tcp", "sim", "agent", "metrics", "demo"],
         "backend": "sim",
         # Connected agents allowed at once; 0 = unlimited. The next Connect gets LICENSES_EXCEEDED.
         "licensed_agents": 0,

@@ -121,6 +121,14 @@ def gc_http_routes(connector: "Connector") -> dict[str, Callable]:
     plugin's own port (see :mod:`gc_core.http`)."""
 
 
+@hookspec(firstresult=True)
+def gc_http_authorize(connector: "Connector", environ: dict, area: str) -> bool | None:
+    """Whether an HTTP request may read a protected ``area`` (``"console"``): False
+    refuses it (401), True allows it, None leaves the decision to the next plugin;
+    with no plugin deciding, the area is open (it is read-only and listens on
+    loopback by default). The place for the client credential of a deployment."""
+
+
 @hookspec
 def gc_cli(subparsers: argparse._SubParsersAction) -> None:
     """Add sub-commands to the ``gc`` command line (``gc emulator ...``, ``gc sim ...``).

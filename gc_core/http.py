@@ -127,3 +127,38 @@ class HttpRoutes:
         return text_response(start_response, "200 OK",
                              f"Generic Connector: {self.connector.status}\n{self.index}"
                              + "".join(f"{p}\n" for p in sorted(set(links))))
+
+
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                 ".css": "text/css; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
+                 ".png": "image/png", ".txt": "text/plain; charset=utf-8"}
+
+
+def static_files(package: str, directory: str = "static", prefix: str = "/") -> WsgiApp:
+    """A WSGI app serving the files of ``package``'s package data ``directory`` (read
+    with importlib.resources, so wheels and checkouts alike) below the URL ``prefix``
+    (``/demo/`` serves ``static/index.html`` for ``/demo/`` and ``static/demo.js`` for
+    ``/demo/demo.js``). Only plain file names of that directory are served (no
+    sub-paths, no ``..``); others are 404. Files are read once, at the first request."""
+    from importlib import resources
+    cache: dict[str, bytes] = {}
+    root = resources.files(package).joinpath(directory)
+
+    def app(environ, start_response):
+        name = environ.get("PATH_INFO", "")[len(prefix):] or "index.html"
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+            return text_response(start_response, "405 Method Not Allowed", "read-only\n")
+        if "/" in name or "\\" in name or name.startswith("."):
+            return text_response(start_response, "404 Not Found", "not found\n")
+        data = cache.get(name)
+        if data is None:
+            item = root.joinpath(name)
+            if not item.is_file():
+                return text_response(start_response, "404 Not Found", "not found\n")
+            data = cache[name] = item.read_bytes()
+        ext = name[name.rfind("."):] if "." in name else ""
+        start_response("200 OK", [("Content-Type", CONTENT_TYPES.get(ext, "application/octet-stream")),
+                                  ("Content-Length", str(len(data))), ("Cache-Control", "no-cache"),
+                                  ("X-Content-Type-Options", "nosniff")])
+        return [data]
+    return app

@@ -52,3 +52,39 @@ def test_tcp_only_deployment_has_health_on_the_http_port(tmp_path):
         # access logs at DEBUG on gc.http only (the test process logs at DEBUG)
         access = [l for l in gc.log().splitlines() if "GET /readyz" in l]
         assert access and all(" DEBUG gc.http: " in l for l in access), access
+
+
+def test_demo_on_in_the_embedded_default_console_off_unless_enabled(tmp_path):
+    # the shipped gc.toml (no --config): its plugin list, on free ports
+    from gc_core.config import load_layers
+    shipped = load_layers([], env={})["gc"]["plugins"]
+    assert "demo" in shipped and "metrics" in shipped and "console" not in shipped
+    with GCProcess(sim_config(gc={"plugins": shipped}), workdir=tmp_path / "a") as gc:
+        base = http_base(gc)
+        status, body, headers = http_get(base + "/demo/")
+        assert status == 200 and "gc-client.js" in body and headers["Content-Type"].startswith("text/html")
+        assert http_get(base + "/demo/gc-client.js")[0] == 200
+        assert http_get(base + "/demo/../gc_demo/__init__.py")[0] == 404
+        assert http_get(base + "/console/")[0] == 404
+        assert http_get(base + "/console/status.json")[0] == 404
+    with GCProcess(sim_config(gc={"plugins": ["websocket", "tcp", "sim", "agent", "console"]}),
+                   workdir=tmp_path / "b") as gc, gc.client("tcp") as c:
+        base = http_base(gc)
+        assert http_get(base + "/demo/")[0] == 404
+        c.send({"type": "Connect", "agentId": "1002", "params": {"clientDestination": "crm-7", "password": "secret"}})
+        c.request({"type": "Login", "agentId": "1002", "requestId": "l",
+                   "params": {"password": "secret", "extension": "1002"}}, "AgentInfo", requestId="l")
+        c.request({"type": "MakeReady", "agentId": "1002", "requestId": "r"}, "State", requestId="r")
+        c.request({"type": "HoldCall", "agentId": "1002", "requestId": "h", "params": {"dialogId": "42"}}, "Error",
+                  requestId="h")
+        status, body, _ = http_get(base + "/console/status.json")
+        st = json.loads(body)
+        assert status == 200 and st["status"] == "IN_SERVICE"
+        assert st["agents"] == [{"agentId": "1002", "destination": "crm-7", "state": "READY", "reasonCode": "",
+                                 "supervisor": False, "calls": []}]
+        assert st["destinations"] == [{"name": "crm-7", "connections": 1, "backlog": 0, "dropped": 0,
+                                       "agents": ["1002"]}]
+        assert [e["request"] for e in st["errors"]] == [{"type": "HoldCall"}]
+        assert {t["name"] for t in st["transports"]} == {"websocket", "tcp"}
+        assert st["totals"]["commands"] == 4 and st["totals"]["errors"] == 1
+        assert http_get(base + "/console")[0] == 200  # redirected to /console/
