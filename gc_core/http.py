@@ -50,12 +50,24 @@ def text_response(start_response, status: str, text: str) -> list[bytes]:
     return [data]
 
 
+def transport_ready(transport) -> bool:
+    """A transport's ``ready`` (its listening socket is open), else the ``up`` of what
+    it ``describe()`` s (a broker link: connected); a transport with neither is ready."""
+    ready = getattr(transport, "ready", None)
+    if ready is None and hasattr(transport, "describe"):
+        try:
+            ready = bool((transport.describe() or {}).get("up", 1))
+        except Exception:
+            ready = False
+    return True if ready is None else bool(ready)
+
+
 def readiness(connector: "Connector") -> tuple[bool, list[str]]:
     """(ready, reasons it is not): the backend's status and each transport's."""
     reasons = [f"backend {name} {status}" for name, status in sorted(connector.backend_status.items())
                if status != "IN_SERVICE"]
     for transport in connector.transports:
-        if not getattr(transport, "ready", True):
+        if not transport_ready(transport):
             reasons.append(f"transport {transport.name} down")
     if not connector.transports:
         reasons.append("no transport started")

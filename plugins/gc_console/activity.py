@@ -22,6 +22,8 @@ from __future__ import annotations
 import collections
 import datetime as _dt
 
+from gc_core.http import transport_ready
+
 CALL_EVENTS = ("InboundCall", "ConsultCall", "NewInboundCall")
 ENDED = ("DROPPED", "FAILED")
 
@@ -104,7 +106,7 @@ class Activity:
                 self.states.pop(a, None)
                 self.calls.pop(a, None)
         return {"time": _now(), "status": connector.status, "backends": backends,
-                "transports": [{"name": t.name, "address": t.address, "ready": bool(getattr(t, "ready", True))}
+                "transports": [{"name": t.name, "address": t.address, "ready": transport_ready(t)}
                                for t in connector.transports],
                 "destinations": sorted(destinations, key=lambda d: d["name"]),
                 "agents": agents, "errors": list(self.errors)[::-1], "totals": dict(self.totals),
