@@ -111,6 +111,10 @@ def test_dockerfile_install_steps_in_fresh_venvs(tmp_path):
         out = subprocess.run([str(runtime / "bin" / "python")] + check[1:], capture_output=True, text=True,
                              timeout=60)
         assert out.returncode == 0, out.stderr
+        # the static files of the demo desktop (on by default) came with the wheel
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{m.group(1)}/demo/gc-client.js", timeout=10) as resp:
+            assert b"class GCClient" in resp.read()
     finally:
         proc.terminate()
         try:
