@@ -181,7 +181,8 @@ class Connector:
         self.backends = Backends.build(config, plugins)
         self.backend: Backend = self.backends.default
         self.routes = CommandRegistry(self._command_specs(), self.schemas, self.backends.capabilities(),
-                                      backend_label=self.backends.label())
+                                      backend_label=self.backends.label(),
+                                      disabled=self.plugins.disabled_commands())
         for backend in self.backends:
             backend.observe = self._observer(backend)
         self.mappers: dict[type, list[Callable]] = {}

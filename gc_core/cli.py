@@ -140,7 +140,7 @@ def _backend_instances(config, plugins: PluginManager, report: list) -> list[dic
         out.append({"name": conf.name, "type": conf.type, "plugin": providers.get(conf.type, "?"),
                     "flavour": backend.flavour, "default": backend is backends.default,
                     "agents": list(conf.agents), "capabilities": sorted(backend.capabilities),
-                    "settings": {k: (MASK if is_secret(k) and v else v) for k, v in conf.settings.items()}})
+                    "settings": {k: (MASK if is_secret(k) else v) for k, v in conf.settings.items()}})
     return out
 
 

@@ -22,8 +22,9 @@ MAX_REQUEST_ID = 64
 class FrameError(GCError):
     """A frame that cannot become a request; ``partial`` holds what was understood."""
 
-    def __init__(self, code: str, description: str, partial: Request | None = None):
-        super().__init__(code, description)
+    def __init__(self, code: str, description: str, partial: Request | None = None, *,
+                 origin: str | None = None):
+        super().__init__(code, description, origin=origin)
         self.partial = partial
 
 
@@ -120,7 +121,7 @@ def _resolve(routes: CommandRegistry, name: str, partial: Request) -> Route:
             partial.type = known[0]
             if partial.category is None and known[1]:
                 partial.category = known[1][0]
-        raise FrameError(exc.code, exc.description, partial)
+        raise FrameError(exc.code, exc.description, partial, origin=exc.origin)
     partial.type = route.spec.type
     _default_category(partial, route)
     return route

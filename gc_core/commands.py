@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
-from .errors import GCError
+from .errors import ORIGIN_GC, GCError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .schemas import CommandSchema, SchemaRegistry
@@ -21,6 +21,12 @@ SCOPE_CONNECT = "connect"  # names an agent that need not be connected yet (Conn
 SCOPE_AGENT = "agent"      # needs the agent connected on this connection's destination
 
 SENSITIVE_PARAMS = frozenset({"password"})
+
+# The answer to a command of the API that this deployment does not offer (its plugin is
+# installed but not enabled, or no installed plugin provides it): a retry cannot fix it,
+# so not PLEASE_RETRY; the spec's closest code is "The request has been rejected", raised
+# by GC (docs/protocol.md, Errors). A name no schema knows stays PLEASE_RETRY (bad input).
+NOT_OFFERED = "CF_GENERIC_UNSPECIFIED_REJECTION"
 
 
 @dataclass(frozen=True)
@@ -109,12 +115,18 @@ class CommandRegistry:
     (:func:`unavailable_reason`, the same description)."""
 
     def __init__(self, specs: Iterable[CommandSpec], schemas: "SchemaRegistry",
-                 capabilities: Iterable[str], backend_label: str = "backend"):
+                 capabilities: Iterable[str], backend_label: str = "backend",
+                 disabled: "dict[str, str] | None" = None):
+        """``disabled``: command name (any spelling) -> the installed but not enabled
+        plugin that provides it (:meth:`gc_core.plugins.PluginManager.disabled_commands`)."""
         self.routes: dict[str, Route] = {}
         self.unavailable: dict[str, str] = {}  # lower-case name -> why
         # lower-case name -> (type, categories) of every registered command, offered or not
         self.known: dict[str, tuple] = {}
         self._names: dict[str, str] = {}
+        self._disabled = {n.lower(): p for n, p in (disabled or {}).items()}
+        # every spelling of every command the API defines (schemas), routed or not
+        self._schema_names = {n.lower(): c for c, sch in schemas.commands.items() for n in (c, *sch.aliases)}
         caps = set(capabilities)
         for spec in specs:
             schema = schemas.commands.get(spec.type)
@@ -137,11 +149,25 @@ class CommandRegistry:
                 self._names[n.lower()] = spec.type
 
     def resolve(self, name: str) -> Route:
-        canonical = self._names.get(name.lower())
-        if canonical is None:
-            why = self.unavailable.get(name.lower())
-            raise GCError("PLEASE_RETRY", why or f"unknown command {name!r}")
-        return self.routes[canonical]
+        """The route of ``name``; else a :class:`GCError` saying why it is not offered:
+        PLEASE_RETRY for a name no schema knows or a command the backend lacks a
+        capability for, :data:`NOT_OFFERED` for a command whose plugin is not enabled
+        (naming the plugin and ``gc.plugins``) or that no installed plugin provides."""
+        key = name.lower()
+        canonical = self._names.get(key)
+        if canonical is not None:
+            return self.routes[canonical]
+        if key in self.unavailable:
+            raise GCError("PLEASE_RETRY", self.unavailable[key])
+        command = self._schema_names.get(key, name)
+        plugin = self._disabled.get(key) or self._disabled.get(command.lower())
+        if plugin:
+            raise GCError(NOT_OFFERED, f"{command} is provided by the plugin {plugin!r}, which is not enabled "
+                                       f"here: add \"{plugin}\" to the gc.plugins setting", origin=ORIGIN_GC)
+        if key in self._schema_names:
+            raise GCError(NOT_OFFERED, f"{command} is not provided by any installed plugin: install a plugin "
+                                       f"that handles it and add it to the gc.plugins setting", origin=ORIGIN_GC)
+        raise GCError("PLEASE_RETRY", f"unknown command {name!r}")
 
     def names(self) -> list[str]:
         return sorted(self.routes)

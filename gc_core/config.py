@@ -34,7 +34,7 @@ ENV_PREFIX = "GC__"
 CORE_DEFAULTS: dict[str, dict[str, Any]] = {
     "gc": {
         # The plugins this deployment enables, by entry-point name; "*" = all installed.
-        "plugins": ["websocket", "tcp", "sim", "agent", "metrics", "demo"],
+        "plugins": ["websocket", "tcp", "sim", "agent", "metrics", "demo", "supervisor", "phonebooks", "outbound"],
         "backend": "sim",
         # Connected agents allowed at once; 0 = unlimited. The next Connect gets LICENSES_EXCEEDED.
         "licensed_agents": 0,
@@ -69,8 +69,8 @@ def is_secret(key: str) -> bool:
 
 
 def masked(sections: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """A copy with every non-empty secret replaced by ``***``."""
-    return {s: {k: (MASK if is_secret(k) and v else v) for k, v in values.items()}
+    """A copy with every secret replaced by ``***`` (set or not: nothing is told)."""
+    return {s: {k: (MASK if is_secret(k) else v) for k, v in values.items()}
             if isinstance(values, Mapping) else values for s, values in sections.items()}
 
 

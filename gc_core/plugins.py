@@ -220,6 +220,27 @@ class PluginManager:
                 specs.append(dataclasses.replace(spec, plugin=impl.plugin_name))
         return specs
 
+    def disabled_commands(self) -> dict[str, str]:
+        """Command name (type and aliases) -> name of the installed ``gc.plugins`` entry
+        point that provides it but is not enabled here, from that plugin's own
+        ``gc_commands`` (imported, never registered). A plugin that cannot be imported
+        or answered is left out: this only words an error message."""
+        out: dict[str, str] = {}
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in self.infos:
+                continue
+            try:
+                fn = getattr(ep.load(), "gc_commands", None)
+                specs = list(fn() or []) if callable(fn) else []
+            except Exception as exc:  # noqa: BLE001 - a broken disabled plugin must not stop GC
+                log.debug("disabled plugin %s not inspected: %s", ep.name, exc)
+                continue
+            for spec in specs:
+                for name in (getattr(spec, "type", None), *getattr(spec, "aliases", ())):
+                    if isinstance(name, str):
+                        out.setdefault(name, ep.name)
+        return out
+
     def provided_by(self, plugin_name: str, hook_name: str, **kwargs) -> Any:
         """Call one hook of one plugin (for reports)."""
         plugin = self.pm.get_plugin(plugin_name)

@@ -18,7 +18,8 @@ The answer (the spec names none): ``{"type": "ZoomRecording", "agentId",
 """
 from __future__ import annotations
 
-from gc_core.errors import GCError
+from gc_core.commands import NOT_OFFERED
+from gc_core.errors import ORIGIN_GC, GCError
 
 from .client import KINDS, ZoomClient
 
@@ -67,8 +68,9 @@ def _recording(paused: bool):
     def handler(ctx) -> None:
         zc = client(ctx.connector)
         if not zc.configured:
-            raise GCError("PLEASE_RETRY", "Zoom is not configured: set zoom.account_id, zoom.client_id "
-                                          "and zoom.client_secret")
+            raise GCError(NOT_OFFERED, "Zoom is not configured: set zoom.account_id, zoom.client_id and "
+                                       "zoom.client_secret (or zoom.client_secret_file); `gc config example "
+                                       "features` shows them", origin=ORIGIN_GC)
         kind, target_id = find_target(ctx)
         zc.set_recording(kind, target_id, paused)
         ctx.emit({"type": "ZoomRecording", "agentId": ctx.agent_id,

@@ -106,7 +106,10 @@ def test_installed_but_not_enabled_plugin_offers_nothing(echo_plugin, tmp_path):
         with gc.client("tcp") as c:
             c.send({"type": "Echo", "params": {"text": "hello"}})
             err = c.expect("Error")
-            assert err["errorCode"] == "PLEASE_RETRY" and "unknown command 'Echo'" in err["errorDescription"]
+            # a retry cannot help: the Error names the plugin and the setting (issue 16)
+            assert err["errorCode"] == "CF_GENERIC_UNSPECIFIED_REJECTION" and err["errorOrigin"] == "GC"
+            assert err["errorDescription"] == ("Echo is provided by the plugin 'echo', which is not enabled here: "
+                                               "add \"echo\" to the gc.plugins setting")
 
 
 def test_disabling_a_builtin_plugin_removes_its_commands(tmp_path):
@@ -115,7 +118,8 @@ def test_disabling_a_builtin_plugin_removes_its_commands(tmp_path):
         c.send("Connect#1001|d,secret")
         c.send({"type": "Login", "agentId": "1001", "params": {"password": "secret", "extension": "1001"}})
         err = c.expect("Error")
-        assert "unknown command 'Login'" in err["errorDescription"]
+        assert err["errorCode"] == "CF_GENERIC_UNSPECIFIED_REJECTION"
+        assert "Login is provided by the plugin 'agent', which is not enabled here" in err["errorDescription"]
         c.send("Hello#d")  # the core's own commands remain
         assert c.expect("System")["status"] == "IN_SERVICE"
 

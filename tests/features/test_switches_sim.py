@@ -1,6 +1,7 @@
 """Issue #6, point 2: each feature plugin is switched on and off in configuration
-(``gc.plugins``). Off, its commands answer the router's "unknown command" Error and
-nothing else changes; on, they work, independently of each other. (The flavour side,
+(``gc.plugins``). Off, its commands answer an Error naming the plugin and the setting
+(CF_GENERIC_UNSPECIFIED_REJECTION from GC: a retry cannot help; issue 16) and nothing
+else changes; on, they work, independently of each other. (The flavour side,
 UCCX not offering UCCE-only commands, is checked in the supervisor and outbound
 modules, which run both flavours.)"""
 from __future__ import annotations
@@ -53,8 +54,12 @@ def p_half(site, tmp_path_factory):
         yield p
 
 
+def not_enabled(plugin: str) -> str:
+    return f"is provided by the plugin {plugin!r}, which is not enabled here: add \"{plugin}\" to the gc.plugins setting"
+
+
 def unknown(gc: GCProcess, plugin: str) -> None:
-    """Every command of ``plugin`` answers the router's unknown-command Error, in both frame forms."""
+    """Every command of ``plugin`` answers the router's not-enabled Error, in both frame forms."""
     with gc.client("tcp") as c:
         for i, (command, params) in enumerate(FEATURE_COMMANDS[plugin].items()):
             frame = {"type": command, "agentId": "60101", "requestId": f"u{i}"}
@@ -62,15 +67,18 @@ def unknown(gc: GCProcess, plugin: str) -> None:
                 frame["params"] = params
             c.send(frame)
             ev = c.recv()
-            assert ev == {"type": "Error", "agentId": "60101", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC",
-                          "errorDescription": f"unknown command {command!r}", "request": {"type": command},
-                          "requestId": f"u{i}"}
+            description = ev.pop("errorDescription")
+            assert ev == {"type": "Error", "agentId": "60101", "errorCode": "CF_GENERIC_UNSPECIFIED_REJECTION",
+                          "errorOrigin": "GC", "request": {"type": command}, "requestId": f"u{i}"}
+            assert description.endswith(not_enabled(plugin))
             c.send(f"{command}#60101")
-            assert event_obj(c.recv())["errorDescription"] == f"unknown command {command!r}"
+            legacy = event_obj(c.recv())
+            assert legacy["errorCode"] == "CF_GENERIC_UNSPECIFIED_REJECTION"
+            assert legacy["errorDescription"] == description
 
 
 @pytest.mark.parametrize("plugin", sorted(FEATURE_COMMANDS))
-def test_a_plugin_switched_off_answers_unknown_command(p_off, plugin):
+def test_a_plugin_switched_off_answers_which_plugin_to_enable(p_off, plugin):
     unknown(p_off, plugin)
 
 
@@ -88,10 +96,12 @@ def test_plugins_switched_on_next_to_others_switched_off(p_half):
         assert [e[0]["type"] for e in events] == ["TeamAgents"]
         # zoom is on but not configured: a clear Error, Zoom not asked
         r, events = sup.do("ZOOMPauseRecording")
-        assert [error_view(e) for e in events] == [{"type": "Error", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC",
-                                                    "agentId": team.supervisor.id, "requestId": r}]
+        assert [error_view(e) for e in events] == [{"type": "Error", "errorCode": "CF_GENERIC_UNSPECIFIED_REJECTION",
+                                                    "errorOrigin": "GC", "agentId": team.supervisor.id,
+                                                    "requestId": r}]
         assert events[0]["errorDescription"] == ("Zoom is not configured: set zoom.account_id, zoom.client_id and "
-                                                 "zoom.client_secret")
+                                                 "zoom.client_secret (or zoom.client_secret_file); `gc config "
+                                                 "example features` shows them")
     finally:
         sup.close()
 
