@@ -1,5 +1,16 @@
-"""The ``gc`` command: ``gc serve``, ``gc plugins``, ``gc schemas``, plus the
-sub-commands plugins add through the ``gc_cli`` hook (``gc emulator``, ``gc sim``)."""
+"""The ``gc`` command: ``gc serve``, ``gc plugins``, ``gc schemas``, ``gc config``, plus
+the sub-commands plugins add through the ``gc_cli`` hook (``gc emulator``, ``gc sim``).
+
+A failure the user can fix is one line on stderr (``gc: what is wrong: what to do``)
+and an exit status of its kind, never a traceback:
+
+- 2 (usage, as argparse): a bad argument, ``gc schemas validate`` with nothing to validate;
+- 69 (EX_UNAVAILABLE): a server the command talks to is not there (``gc sim`` without GC);
+- 70 (EX_SOFTWARE): an unexpected failure (``GC_TRACEBACK=1`` shows the traceback);
+- 78 (EX_CONFIG): the configuration: a missing or unreadable file, a bad value, an
+  unknown plugin or backend, a port that is in use.
+(:mod:`gc_core.exits`)
+"""
 from __future__ import annotations
 
 # The gc command is the process's entry point: patch before any plugin imports
@@ -15,6 +26,7 @@ native_logging_locks()  # logging is shared with native threads (slixmpp): see i
 import argparse  # noqa: E402
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -22,9 +34,21 @@ from typing import Optional, Sequence
 from . import DISTRIBUTION, __version__
 from .config import CORE_DEFAULTS, Config, ConfigError, MASK, default_config_file, is_secret, load_layers, masked, search_path
 from .errors import GCError
+from .exits import EX_CONFIG, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, Unavailable, UsageError
 from .plugins import PluginError, PluginManager
+from .resources import ResourceError
 
 log = logging.getLogger("gc")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line (exit 2) instead of usage + error."""
+
+    def error(self, message: str):
+        self.exit(EX_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
@@ -51,6 +75,8 @@ def build(config_files: Sequence[Path] = (), overrides: Sequence[str] = (), env=
 
 def _setup_logging(level: str, config: Optional[Config] = None) -> None:
     from . import logs
+    if str(level).upper() not in LOG_LEVELS:
+        raise ConfigError(f"gc.log_level: {level!r} is not a log level (one of {', '.join(LOG_LEVELS)})")
     if config is None:
         logs.setup(level)
         return
@@ -65,12 +91,31 @@ def cmd_serve(args) -> int:
     config, plugins = build(args.config, args.set)
     _setup_logging(args.log_level or config["gc"]["log_level"], config)
     connector = Connector(config, plugins)
-    connector.start()
+    try:
+        connector.start()
+    except OSError as exc:  # a transport cannot listen: the configuration must change
+        connector.stop()
+        raise ConfigError(_listen_error(config, exc)) from exc
     print(f"GC serving ({', '.join(b.instance for b in connector.backends)} backend"
           f"{'s' if len(connector.backends) > 1 else ''}); "
           + ", ".join(f"{t.name} on {t.address}" for t in connector.transports), flush=True)
     connector.serve_forever()
     return 0
+
+
+def _listen_error(config: Config, exc: OSError) -> str:
+    """One line for a transport that cannot listen, naming the setting to change."""
+    import errno
+    import re
+    m = re.search(r"\('([^']*)', (\d+)\)", str(exc))  # gevent: "Address already in use: ('127.0.0.1', 8766)"
+    host, port = (m.group(1), int(m.group(2))) if m else ("", None)
+    settings = [f"{s}.port" for s, values in config.sections().items()
+                if port is not None and isinstance(values, dict) and values.get("port") == port]
+    reason = {errno.EADDRINUSE: "the address is in use", errno.EACCES: "permission denied",
+              errno.EADDRNOTAVAIL: "no such local address"}.get(exc.errno, exc.strerror or str(exc))
+    where = f"{host}:{port}" if m else "a transport's address"
+    return (f"cannot listen on {where}: {reason}: stop the other server or choose another address "
+            f"({' or '.join(f'--set {s}=N' for s in settings) or '--set <transport>.port=N'})")
 
 
 def _schema_registry(plugins: PluginManager):
@@ -147,6 +192,31 @@ def _backend_instances(config, plugins: PluginManager, report: list) -> list[dic
 def cmd_schemas(args) -> int:
     config, plugins = build(args.config, args.set)
     registry = _schema_registry(plugins)
+    if args.action == "asyncapi":
+        from .asyncapi import document, to_yaml
+        from .resources import schemas_dir
+        shared = {p.stem: json.loads(p.read_text()) for p in sorted(schemas_dir().glob("*.json"))}
+        text = to_yaml(document(registry, shared))
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    if args.action == "reference":
+        from . import protocol_reference as ref
+        if args.update:
+            path = Path(args.update)
+            text = _read_text(args.update)
+            for kind in ("commands", "events"):
+                try:
+                    text = ref.replace_block(text, kind, registry)
+                except ValueError:
+                    raise UsageError(f"{path} has no {ref.BEGIN.format(kind=kind)} ... {ref.END.format(kind=kind)} "
+                                     f"block to update") from None
+            path.write_text(text)
+        else:
+            print(ref.block("commands", registry) + "\n\n" + ref.block("events", registry))
+        return 0
     if args.action == "list":
         for name in sorted(registry.commands):
             c = registry.commands[name]
@@ -155,11 +225,14 @@ def cmd_schemas(args) -> int:
             print(f"event   {name}")
         return 0
     # validate: a frame (request) or an event, from a file, '-' or --frame
+    if not args.frame and not args.files:
+        raise UsageError("schemas validate: nothing to validate: give files (one frame or event per line, "
+                         "'-' for stdin) or --frame FRAME")
     from .codec import FrameError, decode
     from .commands import CommandRegistry, CommandSpec
     routes = CommandRegistry([CommandSpec(n, lambda ctx: None) for n in registry.commands], registry, ())
     sources = [("--frame", args.frame)] if args.frame else [
-        (f, sys.stdin.read() if f == "-" else Path(f).read_text()) for f in args.files]
+        (f, sys.stdin.read() if f == "-" else _read_text(f)) for f in args.files]
     command_names = {n.lower() for n in registry.commands}
     status = 0
     for label, text in sources:
@@ -191,6 +264,13 @@ def cmd_schemas(args) -> int:
     return status
 
 
+def _read_text(name: str) -> str:
+    try:
+        return Path(name).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
 def cmd_config(args) -> int:
     """``gc config show``: the effective configuration as TOML, secrets masked, after a
     comment naming the file(s) read; ``gc config example NAME``: a starting file."""
@@ -210,12 +290,12 @@ def cmd_config(args) -> int:
 
 
 def make_parser(plugins: Optional[PluginManager] = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gc", description="Generic Connector: Cisco Finesse agents over one JSON API.")
+    parser = Parser(prog="gc", description="Generic Connector: Cisco Finesse agents over one JSON API.")
     parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("serve", help="run the connector (default: the embedded sim contact center)")
     _add_config_args(p)
-    p.add_argument("--log-level", help="DEBUG, INFO, WARNING ... (default: gc.log_level)")
+    p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help="default: gc.log_level")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("plugins", help="list loaded plugins and what each provides")
     _add_config_args(p)
@@ -223,7 +303,11 @@ def make_parser(plugins: Optional[PluginManager] = None) -> argparse.ArgumentPar
     p.set_defaults(func=cmd_plugins)
     p = sub.add_parser("schemas", help="list the JSON Schemas, or validate frames/events against them")
     _add_config_args(p)
-    p.add_argument("action", choices=["list", "validate"])
+    p.add_argument("action", choices=["list", "validate", "asyncapi", "reference"],
+                   help="list | validate FILES/--frame | asyncapi (the AsyncAPI 3.0 document, YAML) | "
+                        "reference (the Markdown command and event reference of docs/protocol.md)")
+    p.add_argument("-o", "--output", help="asyncapi: write to this file instead of stdout")
+    p.add_argument("--update", metavar="FILE", help="reference: regenerate the reference blocks in FILE")
     p.add_argument("files", nargs="*", help="files of frames or events, one per line ('-' = stdin)")
     p.add_argument("--frame", help="validate this one frame")
     p.set_defaults(func=cmd_schemas)
@@ -250,17 +334,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return EX_USAGE
     if args.func not in (cmd_serve, cmd_plugins, cmd_schemas):
         for exc in broken:
             print(f"gc: warning: {exc}", file=sys.stderr)
     try:
         return args.func(args) or 0
-    except (ConfigError, PluginError, GCError) as exc:
+    except (ConfigError, PluginError, GCError, ResourceError) as exc:
         print(f"gc: {exc}", file=sys.stderr)
-        return 2
+        return EX_CONFIG
+    except UsageError as exc:
+        print(f"gc: {exc}", file=sys.stderr)
+        return EX_USAGE
+    except Unavailable as exc:
+        print(f"gc: {exc}", file=sys.stderr)
+        return EX_UNAVAILABLE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
+        if os.environ.get("GC_TRACEBACK"):
+            raise
+        print(f"gc: unexpected {type(exc).__name__}: {exc} (set GC_TRACEBACK=1 to see where; please report it)",
+              file=sys.stderr)
+        return EX_SOFTWARE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -54,13 +54,10 @@ def check_event(event: Any, registry: Optional[SchemaRegistry] = None) -> None:
 
 
 def to_toml(sections: dict) -> str:
-    lines = []
-    for section, values in sections.items():
-        lines.append(f"[{section}]")
-        for key, value in values.items():
-            lines.append(f"{key} = {json.dumps(value)}")
-        lines.append("")
-    return "\n".join(lines)
+    """A configuration file's text: ``{"tcp": {"port": 0}}`` -> ``[tcp]\\nport = 0``.
+    Tables, arrays and nested tables (``zoom.agent_targets``) are written by tomli-w."""
+    import tomli_w
+    return tomli_w.dumps(sections)
 
 
 class GCProcess:

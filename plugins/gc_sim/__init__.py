@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gc_core.hookspecs import hookimpl
+from gc_core.config import ConfigError
 from gc_core.resources import conf_dir
 
 from . import cli, traffic
@@ -38,11 +39,19 @@ def gc_backend(name, config):
     and flavour when ``[backends.<name>]`` sets them)."""
     if name != "sim":
         return None
+    import tomllib
+
     from .backend import SimBackend
-    from .model import ContactCenter, load_site
+    from .model import ContactCenter, SiteError, load_site
     conf = config["sim"]
-    site = load_site(conf["site"] or conf_dir() / "sim-site.toml")
-    model = ContactCenter(site, flavour=conf["flavour"].upper())
+    flavour = conf["flavour"].upper()
+    if flavour not in ("UCCE", "UCCX"):
+        raise ConfigError(f"sim.flavour must be UCCE or UCCX, not {conf['flavour']!r}")
+    try:
+        site = load_site(conf["site"] or conf_dir() / "sim-site.toml")
+    except (OSError, tomllib.TOMLDecodeError, SiteError) as exc:
+        raise ConfigError(f"sim.site: cannot use {conf['site']}: {getattr(exc, 'strerror', None) or exc}") from exc
+    model = ContactCenter(site, flavour=flavour)
     return SimBackend(model, external_answer_after=conf["external_answer_after"])
 
 

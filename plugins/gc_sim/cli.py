@@ -8,12 +8,20 @@ import json
 import socket
 import sys
 
+from gc_core.exits import Unavailable, UsageError
+
 
 def _send(args, frame: dict) -> int:
     host, _, port = args.tcp.rpartition(":")
-    with socket.create_connection((host or "127.0.0.1", int(port)), timeout=args.timeout) as sock:
-        sock.sendall(json.dumps(frame).encode() + b"\n")
-        reply = sock.makefile("rb").readline().decode().strip()
+    if not port.isdigit():
+        raise UsageError(f"sim --tcp {args.tcp!r}: expected HOST:PORT of GC's TCP transport")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=args.timeout) as sock:
+            sock.sendall(json.dumps(frame).encode() + b"\n")
+            reply = sock.makefile("rb").readline().decode().strip()
+    except OSError as exc:
+        raise Unavailable(f"no GC answers on {host or '127.0.0.1'}:{port} ({exc.strerror or exc}): start "
+                          f"`gc serve`, or name its TCP transport with --tcp HOST:PORT") from exc
     print(reply)
     try:
         return 1 if json.loads(reply).get("type") == "Error" else 0

@@ -115,3 +115,13 @@ def test_example_prints_a_valid_starting_file(tmp_path, name):
     expected = conf_dir() / ("gc.toml" if name == "default" else f"example-{name}.toml")
     assert res.stdout == expected.read_text()
     tomllib.loads(res.stdout)  # a TOML file a user can start from
+
+
+def test_to_toml_writes_tables_as_tables():
+    """gc_core.testing.to_toml (tomli-w): a table value round-trips, as a [section.sub] table."""
+    import tomllib
+
+    from gc_core.testing import to_toml
+    sections = {"zoom": {"target_id": "", "agent_targets": {"1001": "meeting:85746065432"}},
+                "gc": {"plugins": ["websocket", "tcp"], "licensed_agents": 0, "validate_events": True}}
+    assert tomllib.loads(to_toml(sections)) == sections

@@ -16,11 +16,10 @@ import textwrap
 
 import pytest
 
+from gc_core.exits import EX_CONFIG as EXIT_CONFIG  # 78: configuration and plugin errors
 from gc_core.testing import to_toml
 
 from tests.support import sim_config
-
-EXIT_CONFIG = 2  # gc's status for configuration and plugin errors (see gc_core.cli.main)
 
 HEADER = "from pathlib import Path\nfrom gc_core.hookspecs import hookimpl\nfrom gc_core.commands import CommandSpec, SCOPE_SYSTEM\n"
 PLUGINS = {
