@@ -104,11 +104,16 @@ def build_wheel(work: Path) -> Path:
 
 
 def package_data_files() -> list[str]:
-    """Every data file of the checkout's packages, as its path inside the wheel."""
+    """Every file of the checkout's packages that is not Python source nor a developer's
+    README (schemas, configuration, pages, py.typed ...), as its path inside the wheel;
+    and each package's py.typed, which must exist."""
     files = []
     for top in [REPO / "gc_core", *sorted((REPO / "plugins").glob("gc_*"))]:
+        if not (top / "py.typed").is_file():
+            raise SmokeFailure(f"{top.relative_to(REPO)} has no py.typed (PEP 561): add the empty file")
         for f in top.rglob("*"):
-            if f.is_file() and f.suffix in (".json", ".toml", ".typed") and "__pycache__" not in f.parts:
+            if (f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".py", ".pyc")
+                    and f.name != "README.md"):
                 files.append(f"{top.name}/{f.relative_to(top).as_posix()}")
     return sorted(files)
 
