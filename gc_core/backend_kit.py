@@ -150,6 +150,7 @@ class Desk:
         self.agent = agent
         self.client: GCClient = gc.client("websocket")
         self.destination = f"kit-{agent.id}-{next(_ids)}"
+        self.new_call: dict = {}
 
     def close(self) -> None:
         self.client.close()
@@ -222,6 +223,7 @@ class Desk:
         number = customer_number()
         target.call(number, variables)
         new = self.expect("NewInboundCall", fromAddress=number, agentId=self.agent.id)
+        self.new_call = new  # the spec's NewInboundCall, for rows that look at it
         did = new["dialogId"]
         self.call_event(did, "ALERTING")
         return did, number
@@ -305,16 +307,15 @@ class BackendKit:
         pytest.fail(f"{target.name} does not offer {feature} ({why}); if the backend really lacks it, "
                     f"list it in the target's `lacks`")
 
-    def command_offered(self, desk: Desk, target: KitTarget, feature: str, command: str, **params: str) -> str:
-        """Send ``command``; if GC answers that the backend does not offer it (its
-        router's 'not available on the ... backend' refusal), the row needs ``feature``."""
+    def command_offered(self, desk: Desk, target: KitTarget, feature: str, command: str, **params: str) -> dict:
+        """Send ``command`` and return the first event answering it; if that is GC's
+        refusal for want of a backend capability (its router's "not available on the
+        ... backend"), the row needs ``feature``."""
         rid = desk.send(command, **params)
-        ev = desk.client.expect(lambda e: event_obj(e).get("requestId") == rid, timeout=15)
-        obj = event_obj(ev)
-        unavailable = event_type(ev) == "Error" and "is not available on the" in obj.get("errorDescription", "")
-        self.need(target, feature, not unavailable, obj.get("errorDescription", ""))
-        desk.client._unread.insert(0, ev)
-        return rid
+        answer = event_obj(desk.client.expect(lambda e: event_obj(e).get("requestId") == rid, timeout=15))
+        unavailable = answer.get("type") == "Error" and "is not available on the" in answer.get("errorDescription", "")
+        self.need(target, feature, not unavailable, answer.get("errorDescription", ""))
+        return answer
 
     # -- sign in and out --------------------------------------------------------------
     def test_sign_in_and_out(self, desks, target):
@@ -372,8 +373,8 @@ class BackendKit:
     def test_work_states(self, desks, target):
         [d] = desks(1)
         d.login()
-        rid = self.command_offered(d, target, WORK_STATES, "makeworkready")
-        d.state("WORK_READY", rid)
+        answer = self.command_offered(d, target, WORK_STATES, "makeworkready")
+        assert (answer["type"], answer["agentId"], answer["state"]) == ("State", d.agent.id, "WORK_READY"), answer
         d.state("WORK", d.send("makeworknotready"))
         d.state("NOT_READY", d.send("MakeNotReady"))
 
@@ -496,9 +497,7 @@ class BackendKit:
         d.login(ready=True)
         sent = {"callVariable1": "Gold", "callVariable10": "last", "user.account": "42"}
         did, number = d.ring(target, **sent)
-        new = d.client.events  # the NewInboundCall is already read: find it in the history
-        ring = next(event_obj(e) for e in reversed(new) if event_type(e) == "NewInboundCall"
-                    and event_obj(e).get("dialogId") == did)
+        ring = d.new_call
         got = variables_of(ring)
         expected = {f"callVariable{i}": "" for i in range(1, 11)} | sent | {"ani": number}
         assert got == expected, ring
