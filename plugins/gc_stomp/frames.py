@@ -13,10 +13,15 @@ whose topic gets the answer, in this order:
 2. the ``clientDestination`` the command carries (Hello, Beat, Connect);
 3. the destination the message's agent is bound to in this process.
 A message with none of these cannot be answered: it is logged (without its body)
-and dropped.
+and dropped. So is one whose destination is not one plain topic name
+(:func:`topic_safe`): brokers give ``*`` ``>`` (wildcards) and ``,`` (destination
+lists) meanings of their own, and GC's control topics are not for clients. (ActiveMQ
+5.17 over STOMP was seen to deliver such sends to no other subscriber; the check keeps
+GC from depending on that.)
 """
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from gc_core.codec import FrameError, decode
@@ -29,6 +34,16 @@ def frame_text(headers: dict, body: str) -> str:
         return body
     body = body.strip()
     return f"{jms_type}|{body}" if body else jms_type
+
+
+_UNSAFE = re.compile(r"[\s*>,/\\]")
+
+
+def topic_safe(name: str) -> bool:
+    """Whether ``name`` can be a topic of its own: no ActiveMQ wildcard (``*``, ``>``),
+    no list separator or path character (``,``, ``/``, ``\\``), no white space, not one
+    of ActiveMQ's own (``ActiveMQ.Advisory...``) and not GC's control topics."""
+    return bool(name) and not _UNSAFE.search(name) and not name.startswith(("ActiveMQ.", "GC."))
 
 
 def reply_destination(headers: dict, topic_prefix: str) -> Optional[str]:

@@ -149,6 +149,10 @@ class StompTransport:
                         "agent not connected here): dropped", headers.get("message-id"),
                         (headers.get("type") or "").partition("|")[0][:64])
             return
+        if not frames.topic_safe(name):
+            log.warning("message %s: client destination %r is not one topic (wildcard, list or reserved "
+                        "name): dropped", headers.get("message-id"), name[:64])
+            return
         self.client(name).receive(text)
 
     # -- clients ------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from gc_stomp.frames import frame_text, reply_destination
+from gc_stomp.frames import frame_text, reply_destination, topic_safe
 from gc_stomp.link import parse_hosts
 from gc_stomp.peers import Peers
 
@@ -91,3 +91,12 @@ def test_malformed_control_messages_are_ignored(body):
     p = Peers("b", "groups", 0, 3.0, Told())
     p.heard(body)
     assert p.peers == {}
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("crm-7", True), ("crm.site1.desk-4", True), ("Ünïcode", True),
+    ("crm.*", False), ("crm.>", False), (">", False), ("a,b", False), ("a b", False), ("a/b", False),
+    ("ActiveMQ.Advisory.Consumer.Queue.Connector1", False), ("GC.Connector1.peers", False), ("", False),
+])
+def test_a_destination_must_be_one_topic(name, safe):
+    assert topic_safe(name) is safe

@@ -155,3 +155,24 @@ def test_no_password_in_the_log(gc, broker, site):
     assert f"{dest},{PASSWORD}" not in gc.log()
     assert f"{PASSWORD},{a.ext}" not in gc.log()
     assert "agent %s connected on destination %s" % (a.id, dest) in gc.log()
+
+
+def test_a_destination_naming_several_topics_reaches_no_other_client(gc, broker, site):
+    """Destinations that are not one plain topic name (a list ``a,/topic/b``, wildcards
+    ``*`` ``>``, GC's control topics) are dropped, never answered on: the bystander hears
+    only its own events, and the log says why. (ActiveMQ 5.17 was seen to deliver such
+    sends to no other subscriber anyway; the check keeps GC from relying on that.)"""
+    bystander = JmsClient(broker.host_port, "crm-wild.a", queue_name="T1")
+    rogue = JmsClient(broker.host_port, "crm-rogue", queue_name="T1")
+    try:
+        rogue.send("Hello#crm-rogue", **{"reply-to": "/topic/crm-rogue,/topic/crm-wild.a"})
+        rogue.send_json({"type": "Hello", "params": {"clientDestination": "crm-wild.*"}, "requestId": "wild"})
+        rogue.send("Hello#crm-wild.>")
+        rogue.send("Hello#GC.T1.peers")
+        bystander.send_json({"type": "Hello", "params": {"clientDestination": "crm-wild.a"}, "requestId": "own"})
+        assert bystander.expect(lambda e: True).get("requestId") == "own"
+        assert bystander.drain(0.5) == []
+    finally:
+        bystander.close()
+        rogue.close()
+    assert gc.log().count("is not one topic") >= 4
