@@ -78,7 +78,7 @@ class FinesseBackend(b.Backend):
         # list(dict.values()) is one C call under the GIL: safe from the XMPP thread
         self.pinger = Pinger(self.thread, lambda: list(self._streams.values()), interval=settings.keepalive_interval,
                              timeout=max(1.0, min(10.0, settings.keepalive_interval)),
-                             retries=settings.keepalive_retries)
+                             retries=settings.keepalive_retries, on_miss=self.on_ping_missed)
         self.token_provider = load_token_provider(settings.token_provider)
         # SystemInfo needs no user
         self._system = RestClient(settings, "", None, self.active_node, on_response=self._rest_observed)
@@ -119,9 +119,12 @@ class FinesseBackend(b.Backend):
     def _rest_observed(self, method: str, status: int, seconds: float) -> None:
         self.observe("rest", method=method, status=status, seconds=seconds)
 
-    def read_system_info(self, node: Node) -> FX.SystemInfoDoc:
-        """GET SystemInfo on ``node``: once, short timeouts (probing, not serving)."""
+    def read_system_info(self, node: Node, timeout: Optional[float] = None) -> FX.SystemInfoDoc:
+        """GET SystemInfo on ``node``: once, short timeouts (probing, not serving);
+        ``timeout`` (seconds) bounds both connecting and reading."""
         t = (min(self.settings.connect_timeout, 3.0), min(self.settings.read_timeout, 5.0))
+        if timeout is not None:
+            t = (min(t[0], timeout), min(t[1], timeout))
         el = self._system.get("/SystemInfo", node=node, retries=0, timeout=t)
         if el is None or el.tag != "systeminfo":
             raise BackendError("GENERAL_ERROR", f"Finesse {node} answered SystemInfo without a SystemInfo")
@@ -160,6 +163,7 @@ class FinesseBackend(b.Backend):
         self._sink = sink
         self.thread.start()
         self.pinger.start()
+        self.monitor.start_health_probe()
         errors = []
         for i, node in enumerate(self._nodes):
             try:
@@ -241,6 +245,15 @@ class FinesseBackend(b.Backend):
             return
         log.info("XMPP stream of %s lost: %s", session.agent_id, reason)
         self.monitor.on_stream_lost(session, reason)
+
+    def on_ping_missed(self, stream: AgentStream) -> None:
+        """Dispatcher greenlet: a stream of the node in use left a keep-alive ping
+        unanswered: probe the node now rather than after the stream's retries."""
+        session: FinesseSession = stream.owner
+        if session.closed or stream is not session.stream or self.stopped:
+            return
+        if stream.node_key == self.active_node():
+            self.monitor.probe("keep-alive ping unanswered")
 
     def on_finesse_presence(self, stream: AgentStream, available: bool) -> None:
         session: FinesseSession = stream.owner

@@ -9,14 +9,23 @@ trouble come from everywhere and are collapsed into one state change:
 - REST answering 503, refusing connections (node gone) or timing out after its
   retries (NOT_REACHABLE);
 - streams dropping: one stream alone may have been kicked, so the node is probed
-  first (SystemInfo) and only that stream reconnected if the node is fine.
+  first (SystemInfo) and only that stream reconnected if the node is fine;
+- a keep-alive ping left unanswered (one scheduler pings every stream, staggered:
+  :class:`gc_finesse.xmpp_stream.Pinger`): the node is probed at once, SystemInfo
+  and a few other streams' pings, so a silent node is noticed in seconds;
+- the health probe: GET SystemInfo on the node in use every ``health_interval``
+  seconds, independent of client commands (a hanging REST side is noticed without
+  a client's command timing out).
 
 On trouble the core hears ``SystemStatusChanged("OUT_OF_SERVICE")`` once (clients
 get ``System OUT_OF_SERVICE``) and one recovery greenlet runs: it polls the current
 node's SystemInfo every ``failover_poll_interval`` seconds; when the node is back it
 reconnects the streams that dropped and waits for the ``finesse`` presence; if the
-node has not come back after ``failover_after`` seconds and the other node is
-IN_SERVICE, REST and every XMPP stream move there. Then
+node has not come back after ``failover_after`` seconds (default 0: at once, as
+Cisco's desktop does) and the other node is IN_SERVICE, REST and every XMPP stream
+move there. The node in use counts as back only when its streams answer a ping
+too (no ``IN_SERVICE`` from a stream that has not noticed yet that its server is
+gone, followed by a second ``OUT_OF_SERVICE``). Then
 ``SystemStatusChanged("IN_SERVICE")``, and, when notifications may have been missed
 (streams reconnected or moved: the new node does not re-publish what the old one
 already did), every agent's User and Dialogs are read again and replayed as events
@@ -52,6 +61,9 @@ class NodeMonitor:
         self.settings = backend.settings
         self._recovery: Optional[gevent.Greenlet] = None
         self._checker: Optional[gevent.Greenlet] = None
+        self._prober: Optional[gevent.Greenlet] = None
+        self._health: Optional[gevent.Greenlet] = None
+        self.probes = 0
         self._lost: set = set()                 # sessions whose stream dropped, to check
         self._poke = gevent.event.Event()       # wakes the recovery loop early
         self.presence = gevent.event.Event()    # the finesse user is AVAILABLE (as last seen)
@@ -63,9 +75,66 @@ class NodeMonitor:
         return self._recovery is not None and not self._recovery.dead
 
     def stop(self) -> None:
-        for g in (self._recovery, self._checker):
+        for g in (self._recovery, self._checker, self._prober, self._health):
             if g is not None:
                 g.kill(block=False)
+
+    # -- the health probe ---------------------------------------------------------------
+    def start_health_probe(self) -> None:
+        if self.settings.health_interval > 0 and self._health is None:
+            self._health = gevent.spawn(self._health_loop)
+
+    def _health_loop(self) -> None:
+        while not self.backend.stopped:
+            gevent.sleep(self.settings.health_interval)
+            if not self.recovering and not self.backend.stopped:
+                self._probe_rest("health probe")
+
+    def probe(self, why: str) -> None:
+        """Check the node in use now (REST SystemInfo, then a few streams' pings),
+        once at a time; trouble if it does not answer in ``health_timeout``."""
+        if self.recovering or self.backend.stopped:
+            return
+        if self._prober is None or self._prober.dead:
+            self._prober = gevent.spawn(self._probe, why)
+
+    def _probe(self, why: str) -> None:
+        if self._probe_rest(why) and not self.recovering:
+            node = self.backend.active_node()
+            if not self.xmpp_alive(node):
+                self.trouble("XMPP", f"{why}; no stream on {node} answers a ping")
+
+    def _probe_rest(self, why: str) -> bool:
+        b = self.backend
+        self.probes += 1
+        node = b.active_node()
+        try:
+            doc = b.read_system_info(node, timeout=self.settings.health_timeout)
+        except BackendError as exc:
+            self.trouble(exc.code, f"{why}: SystemInfo on {node}: {exc.description}")
+            return False
+        if doc.info.status != IN_SERVICE:
+            self.trouble(doc.info.status, f"{why}: {doc.info.status_reason}".strip())
+            return False
+        return True
+
+    def xmpp_alive(self, node: "Node", sample: int = 3) -> bool:
+        """Does the XMPP server of ``node`` answer? Pings up to ``sample`` of the
+        streams that believe they are connected there (True when there are none:
+        nothing to judge by)."""
+        b = self.backend
+        streams = [s.stream for s in b.live_sessions() if s.stream is not None and s.stream.connected
+                   and s.stream.node_key == node][:sample]
+        if not streams:
+            return True
+        timeout = self.settings.health_timeout
+        for stream in streams:
+            try:
+                if b.thread.call(stream.ping(timeout), timeout=timeout + 1.0):
+                    return True
+            except (Exception, gevent.Timeout):
+                continue
+        return False
 
     # -- signals ------------------------------------------------------------------------
     def trouble(self, kind: str, why: str = "") -> None:
@@ -155,7 +224,7 @@ class NodeMonitor:
     def _try(self, node: "Node", *, switching: bool) -> bool:
         b = self.backend
         try:
-            doc = b.read_system_info(node)
+            doc = b.read_system_info(node, timeout=self.settings.health_timeout)
         except BackendError as exc:
             log.info("Finesse %s: %s", node, exc.description)
             return False
@@ -181,8 +250,15 @@ class NodeMonitor:
         failed = self._reconnect(todo, node)
         if todo and failed == len(todo):
             return False
+        if not self.xmpp_alive(node):
+            log.info("Finesse %s: its XMPP streams do not answer pings", node)
+            return False
         if not any(s.finesse_available() for s in b.live_sessions()):
-            if not self.presence.wait(self.settings.presence_timeout):
+            # Waiting for the finesse user's presence is worth it on a node being moved
+            # to, or when there is nowhere else to go; on the node in use, the other
+            # node (tried next) may be usable at once.
+            wait = self.settings.presence_timeout if switching or b.other_node() is None else 0.0
+            if not self.presence.wait(wait):
                 log.info("Finesse %s: no presence from the finesse user yet", node)
                 return False
         return True

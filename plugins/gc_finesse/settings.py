@@ -31,8 +31,15 @@ DEFAULTS = {
     "xmpp_pubsub_domain": "",      # "" = SystemInfo.xmppPubSubDomain
     "xmpp_resource": "gc",         # prefix of each stream's resource (never "desktop")
     "xmpp_timeout": 15.0,          # XMPP login + subscription check, seconds
-    "keepalive_interval": 15.0,    # XEP-0199 ping to the server, seconds (0 = off)
-    "keepalive_retries": 2,        # unanswered pings tolerated before the stream is dropped
+    # XEP-0199 pings, one scheduler for all streams, staggered: each stream is pinged
+    # once per interval (seconds, 0 = off); the first unanswered ping has the node
+    # probed at once, and a stream is dropped after `retries` more.
+    "keepalive_interval": 5.0,
+    "keepalive_retries": 2,
+    # GET SystemInfo on the node in use every N s, whatever clients do (0 = off); an
+    # answer not IN_SERVICE, or none within health_timeout s, is trouble.
+    "health_interval": 5.0,
+    "health_timeout": 3.0,
     "connect_timeout": 5.0,        # REST connect timeout, seconds
     "read_timeout": 10.0,          # REST read timeout, seconds
     "get_retries": 2,              # retries of an idempotent GET that timed out (then NOT_REACHABLE)
@@ -40,7 +47,10 @@ DEFAULTS = {
     "auth": "basic",               # basic | bearer (SSO: the agent's password field carries the token)
     "token_provider": "",          # "module:callable(agent_id, secret) -> token" for bearer auth
     "failover_poll_interval": 2.0,  # GET SystemInfo every N s while a node is out of service
-    "failover_after": 30.0,        # wait this long for the current node before moving to the other
+    # Wait this long for the node in use before moving to the other (0: move as soon as
+    # the node in use is not usable and the other one is: SystemInfo IN_SERVICE, XMPP up,
+    # the finesse user AVAILABLE, which is what Cisco's desktop does).
+    "failover_after": 0.0,
     "presence_timeout": 5.0,       # wait for the finesse user's presence when (re)connecting
     # getallagents: GET Team with the agent's credentials first; if Finesse refuses
     # (agents may not read their team), with this account (a supervisor of the teams);
@@ -94,6 +104,8 @@ class FinesseSettings:
     failover_poll_interval: float
     failover_after: float
     presence_timeout: float
+    health_interval: float
+    health_timeout: float
     team_reader_id: str
     team_reader_password: str
     phonebook_page_size: int = 1500
@@ -140,6 +152,8 @@ class FinesseSettings:
                    auth=auth, token_provider=str(conf["token_provider"]),
                    failover_poll_interval=float(conf["failover_poll_interval"]),
                    failover_after=float(conf["failover_after"]), presence_timeout=float(conf["presence_timeout"]),
+                   health_interval=max(0.0, float(conf["health_interval"])),
+                   health_timeout=max(0.1, float(conf["health_timeout"])),
                    team_reader_id=str(conf["team_reader_id"]), team_reader_password=str(conf["team_reader_password"]),
                    phonebook_page_size=min(6000, max(1, int(conf["phonebook_page_size"]))))
 

@@ -383,17 +383,22 @@ class AgentStream:
 
 
 class Pinger:
-    """Keeps every stream alive with staggered XEP-0199 pings: one pass over all
-    streams per ``interval`` seconds. After ``retries`` + 1 unanswered pings in a
-    row a stream is aborted (a dead server does not always close the socket)."""
+    """Keeps every stream alive with staggered XEP-0199 pings: one task on the XMPP
+    thread makes one pass over all streams per ``interval`` seconds (not a timer per
+    stream). The first unanswered ping of a stream calls ``on_miss(stream)`` in the
+    gevent dispatcher (the backend probes the node at once: a silent server is
+    noticed within about ``interval`` + ``timeout``); after ``retries`` + 1
+    unanswered pings in a row the stream is aborted (a dead server does not always
+    close the socket)."""
 
     def __init__(self, thread: "XmppThread", streams_fn, interval: float = 15.0, timeout: float = 10.0,
-                 retries: int = 2):
+                 retries: int = 2, on_miss=None):
         self.thread = thread
         self.streams_fn = streams_fn  # -> list of AgentStream (a snapshot, safe to iterate)
         self.interval = interval
         self.timeout = timeout
         self.retries = retries
+        self.on_miss = on_miss
         self._task = None
 
     def start(self) -> None:
@@ -420,6 +425,8 @@ class Pinger:
             s.pings += 1
             return
         s.missed_pings += 1
+        if s.missed_pings == 1 and self.on_miss is not None and s.connected and not s.closing:
+            self.thread.to_gevent(self.on_miss, s)
         if s.missed_pings > self.retries and s.connected and not s.closing:
             log.warning("%s: %d pings unanswered: dropping the stream", s.full_jid, s.missed_pings)
             s._lost_reason = "keep-alive pings unanswered"

@@ -162,3 +162,67 @@ def test_wrong_flavour_stops_gc_at_start(fresh, tmp_path):
         GCProcess(finesse_config(fresh, flavour="UCCX"), workdir=tmp_path)
     assert "finesse.flavour is UCCX but Finesse" in str(info.value)
     assert "deploymentType UCCE" in str(info.value)
+
+
+# -- noticed without a client's command; no IN_SERVICE from a dying node ------------------------
+def proxied_config(cluster, proxies: dict, **finesse) -> dict:
+    """GC reaching each node through a BlackHoleProxy (REST and XMPP each)."""
+    conf = finesse_config(cluster, **finesse)
+    conf["finesse"].update(primary_host="127.0.0.1", primary_port=proxies["p_rest"].port,
+                           primary_xmpp_port=proxies["p_xmpp"].port,
+                           secondary_host="127.0.0.1", secondary_port=proxies["s_rest"].port,
+                           secondary_xmpp_port=proxies["s_xmpp"].port)
+    return conf
+
+
+@pytest.fixture
+def proxies(fresh):
+    from gc_finesse_emulator.blackhole import BlackHoleProxy
+    made = {"p_rest": BlackHoleProxy((fresh.primary.host, fresh.primary.rest_port)),
+            "p_xmpp": BlackHoleProxy((fresh.primary.xmpp_host, fresh.primary.xmpp_port)),
+            "s_rest": BlackHoleProxy((fresh.secondary.host, fresh.secondary.rest_port)),
+            "s_xmpp": BlackHoleProxy((fresh.secondary.xmpp_host, fresh.secondary.xmpp_port))}
+    yield made
+    for p in made.values():
+        p.close()
+
+
+def systems_until_beat(c, dest="fo") -> list:
+    """Every System status received, up to and including the answer to a Beat sent now."""
+    c.send({"type": "Beat", "params": {"clientDestination": dest}, "requestId": "beat"})
+    c.expect("System", requestId="beat")
+    return [e["status"] for e in c.events if event_obj(e).get("type") == "System" and "requestId" not in e]
+
+
+@pytest.mark.parametrize("hole", [("p_rest",), ("p_rest", "p_xmpp")], ids=["rest-hanging", "silent-partition"])
+def test_a_silent_node_is_noticed_by_the_health_probe_and_left(fresh, proxies, tmp_path, hole):
+    """REST hanging (and a silent partition: REST and XMPP) while no client sends
+    anything: the health probe notices, GC moves to the secondary, and the client hears
+    exactly OUT_OF_SERVICE then IN_SERVICE; the agent's session works there."""
+    with GCProcess(proxied_config(fresh, proxies, health_interval=0.2, health_timeout=1.0, **FAST),
+                   workdir=tmp_path) as gc:
+        c = signed_in(gc)
+        c.events.clear()
+        for name in hole:
+            proxies[name].black_hole()
+        assert c.expect("System", timeout=30)["status"] == "OUT_OF_SERVICE"
+        assert c.expect("System", timeout=30)["status"] == "IN_SERVICE"
+        assert c.expect("State", timeout=10)["state"] == "NOT_READY"  # replayed from the secondary
+        c.send({"type": "MakeReady", "agentId": AGENT, "requestId": "ready"})
+        assert c.expect("State", requestId="ready")["state"] == "READY"
+        assert systems_until_beat(c) == ["OUT_OF_SERVICE", "IN_SERVICE"]
+        assert "health probe" in gc.log()
+
+
+def test_xmpp_stopped_gives_one_out_of_service_and_one_in_service(fresh, gc_factory):
+    """The notification service stops while REST answers IN_SERVICE: the node in use
+    must not be declared usable again on streams that have not noticed yet."""
+    gc = gc_factory(**FAST)
+    c = signed_in(gc)
+    c.events.clear()
+    fresh.stop_xmpp("primary")
+    assert c.expect("System", timeout=30)["status"] == "OUT_OF_SERVICE"
+    assert c.expect("System", timeout=30)["status"] == "IN_SERVICE"
+    c.send({"type": "MakeReady", "agentId": AGENT, "requestId": "ready"})
+    assert c.expect("State", requestId="ready")["state"] == "READY"
+    assert systems_until_beat(c) == ["OUT_OF_SERVICE", "IN_SERVICE"]
