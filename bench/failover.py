@@ -138,6 +138,9 @@ SCENARIOS = {
 def run_scenario(key: str, cluster, proxies: dict, agents: list, calls: int, workdir: Path) -> dict:
     label, fault = SCENARIOS[key]
     restore(cluster)
+    for node in cluster.nodes:   # restore() restarts stopped nodes; one taken out of service comes back here
+        if node.status != "IN_SERVICE":
+            cluster.put_in_service(node)
     for p in proxies.values():
         p.heal()
     conf = {"gc": {"plugins": ["websocket", "tcp", "agent", "finesse"], "backend": "finesse",
@@ -223,6 +226,7 @@ def main(argv: Optional[list] = None) -> list:
     ap.add_argument("--only", action="append", choices=list(SCENARIOS), help="run only these scenarios")
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--verbose", action="store_true", help="print GC's failover log lines per scenario")
+    ap.add_argument("--keep", action="store_true", help="keep GC's working directories (logs)")
     args = ap.parse_args(argv)
     site = Site.generate(args.agents, agents_per_team=max(args.agents, 50))
     agents = [a.id for a in site.agents if not a.is_supervisor]
@@ -249,7 +253,10 @@ def main(argv: Optional[list] = None) -> list:
         for p in proxies.values():
             p.close()
         cluster.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            print(f"GC logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     def f(v, fmt="{:.1f} s"):
         return "-" if v is None else fmt.format(v)

@@ -25,6 +25,7 @@ from .connection import Connection
 from .domain import DomainEvent, SystemStatusChanged
 from .errors import GCError
 from .logs import log_context
+from .heap import HeapFreezer
 from .plugins import PluginManager
 from .resources import schemas_dir
 from .schemas import SchemaRegistry
@@ -197,6 +198,7 @@ class Connector:
         self.transports: list = []
         self.status = "OUT_OF_SERVICE"  # overall: IN_SERVICE when every backend is
         self.backend_status: dict[str, str] = {name: "OUT_OF_SERVICE" for name in self.backends.by_name}
+        self.heap = HeapFreezer(lambda: len(self.sessions.agents), gc_conf["heap_freeze_interval"])
         self.extras: dict[str, Any] = {}  # per-process state plugins keep, by "plugin.key"
         self._stopped = gevent.event.Event()
         self._started = False
@@ -216,6 +218,7 @@ class Connector:
             status = backend.system_info().status
             self.backend_status[backend.instance] = "IN_SERVICE" if status == "IN_SERVICE" else "OUT_OF_SERVICE"
         self.status = _combined(self.backend_status.values())
+        self.heap.start()
         self.plugins.hook.gc_startup(connector=self)
         for transports in self.plugins.hook.gc_transports(connector=self):
             for transport in transports or []:
@@ -228,6 +231,7 @@ class Connector:
         if self._stopped.is_set():
             return
         log.info("stopping")
+        self.heap.stop()
         for transport in self.transports:
             try:
                 transport.stop()

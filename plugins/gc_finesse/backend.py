@@ -2,7 +2,8 @@
 notifications, in the UCCE or UCCX flavour, so every command handler runs on it
 unchanged.
 
-- Reads are synchronous REST GETs with the agent's own credentials. Actions are
+- Reads are synchronous REST GETs with the agent's own credentials (sent per request
+  over connections all agents share: :func:`gc_finesse.rest.shared_http`). Actions are
   PUT/POST answered 202 by Finesse; their results come back as notifications on
   the agent's XMPP stream carrying the client's ``requestId``, and reach the core
   as domain events (``UserChanged``, ``DialogChanged``, ``AgentError`` ...).
@@ -39,7 +40,7 @@ from . import finesse_xml as FX
 from . import flavours
 from .failover import IN_SERVICE, OUT_OF_SERVICE, NodeMonitor
 from .notifications import SystemInfoUpdate
-from .rest import BasicAuth, RestClient, credentials, load_token_provider
+from .rest import BasicAuth, RestClient, credentials, load_token_provider, shared_http
 from .settings import FinesseSettings, Node
 from .xmpp_bridge import XmppThread, resolve
 from .xmpp_stream import AgentStream, Pinger, StreamAuthError, StreamError, StreamSettings
@@ -80,13 +81,16 @@ class FinesseBackend(b.Backend):
                              timeout=max(1.0, min(10.0, settings.keepalive_interval)),
                              retries=settings.keepalive_retries, on_miss=self.on_ping_missed)
         self.token_provider = load_token_provider(settings.token_provider)
+        # One pool of REST connections per node for every agent; credentials go per request.
+        self.http = shared_http(settings)
         # SystemInfo needs no user
-        self._system = RestClient(settings, "", None, self.active_node, on_response=self._rest_observed)
+        self._system = RestClient(settings, "", None, self.active_node, on_response=self._rest_observed,
+                                  http=self.http)
         self._reader: Optional[RestClient] = None
         if settings.team_reader_id:
             self._reader = RestClient(settings, settings.team_reader_id,
                                       BasicAuth(settings.team_reader_id, settings.team_reader_password),
-                                      self.active_node, on_response=self._rest_observed)
+                                      self.active_node, on_response=self._rest_observed, http=self.http)
         self._ssl = settings.ssl_context() if settings.xmpp_tls != "none" else None
         self._ips: dict[tuple, str] = {}
 
@@ -193,6 +197,7 @@ class FinesseBackend(b.Backend):
         closers = [gevent.spawn(s.close_now) for s in list(self._all_sessions)]
         gevent.joinall(closers, timeout=5)
         self.thread.stop()
+        self.http.close()
 
     def system_info(self) -> SystemInfo:
         self._info.status = self.status
@@ -401,7 +406,7 @@ class FinesseSession(b.AgentSession):
         self._xmpp_secret = xmpp_secret
         self.rest = RestClient(backend.settings, agent_id, auth, backend.active_node,
                                on_trouble=backend.monitor.trouble, on_auth_refused=self._auth_refused,
-                               on_response=backend._rest_observed)
+                               on_response=backend._rest_observed, http=backend.http)
         self.stream: Optional[AgentStream] = None
         self.first_user: Optional[User] = None
         self.last_user: Optional[User] = None

@@ -67,6 +67,7 @@ class NodeMonitor:
         self._lost: set = set()                 # sessions whose stream dropped, to check
         self._poke = gevent.event.Event()       # wakes the recovery loop early
         self.presence = gevent.event.Event()    # the finesse user is AVAILABLE (as last seen)
+        self.presence_lost = False              # the last presence seen was UNAVAILABLE
         self.switches = 0
         self.last_trouble = ""
 
@@ -159,10 +160,12 @@ class NodeMonitor:
     def on_presence(self, available: bool) -> None:
         if available:
             self.presence.set()
+            self.presence_lost = False
             if self.recovering:
                 self._poke.set()
         else:
             self.presence.clear()
+            self.presence_lost = True
             self.trouble("FINESSE_UNAVAILABLE", "the finesse user's presence is unavailable")
 
     def on_stream_lost(self, session: "FinesseSession", reason: str) -> None:
@@ -243,6 +246,7 @@ class NodeMonitor:
         if switching:
             log.warning("moving REST and %d XMPP streams from %s to %s", len(sessions), b.active_node(), node)
             self.presence.clear()
+            self.presence_lost = False  # the new node's finesse user: waited for below
             b.switch_to(node)
             for s in sessions:
                 s.drop_stream()
@@ -253,14 +257,18 @@ class NodeMonitor:
         if not self.xmpp_alive(node):
             log.info("Finesse %s: its XMPP streams do not answer pings", node)
             return False
-        if not any(s.finesse_available() for s in b.live_sessions()):
-            # Waiting for the finesse user's presence is worth it on a node being moved
-            # to, or when there is nowhere else to go; on the node in use, the other
-            # node (tried next) may be usable at once.
-            wait = self.settings.presence_timeout if switching or b.other_node() is None else 0.0
-            if not self.presence.wait(wait):
+        if switching or b.other_node() is None:
+            # a node being moved to, or nowhere else to go: wait for the finesse user
+            if not any(s.finesse_available() for s in b.live_sessions()) and \
+                    not self.presence.wait(self.settings.presence_timeout):
                 log.info("Finesse %s: no presence from the finesse user yet", node)
                 return False
+        elif self.presence_lost:
+            # The node in use: the finesse user's last presence seen counts, not a
+            # stream that has not received the UNAVAILABLE yet (that gave a false
+            # IN_SERVICE between two OUT_OF_SERVICE); the other node is tried next.
+            log.info("Finesse %s: the finesse user is still unavailable", node)
+            return False
         return True
 
     def _reconnect(self, sessions: list, node: "Node") -> int:

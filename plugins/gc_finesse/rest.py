@@ -1,8 +1,14 @@
-"""Finesse's REST API for one agent: a ``requests.Session`` with the agent's credentials.
+"""Finesse's REST API for one agent: the agent's credentials on every request, over
+connections shared by all agents of a backend.
 
-- One session per agent: HTTP Basic ``id:password`` (or ``Authorization: Bearer``
-  for SSO, see :func:`credentials`), its own connection pool (keep-alive to the
-  active node), connect and read timeouts from configuration. ``trust_env`` is off:
+- One :func:`shared_http` session per backend (a keep-alive pool per node, at most
+  ``pool_maxsize`` connections kept each), used by every agent's client; the
+  credentials travel per request (HTTP Basic ``id:password`` or ``Authorization:
+  Bearer`` for SSO, see :func:`credentials`), never stored on the shared session, and
+  the shared session keeps no cookies (one agent's JSESSIONID must never ride on
+  another's request). A connection per agent held 10,000 descriptors at 10,000 agents
+  beside their XMPP streams ("Too many open files"). Connect and read timeouts come
+  from configuration. ``trust_env`` is off:
   proxies and ``.netrc`` from the environment must not silently change where an
   agent's password goes (and the per-request ``.netrc`` lookup costs time).
 - The node is asked of the backend at every call, so a failover moves every agent's
@@ -21,6 +27,7 @@
 """
 from __future__ import annotations
 
+import http.cookiejar
 import importlib
 import logging
 import re
@@ -102,13 +109,41 @@ def credentials(settings: "FinesseSettings", agent_id: str, secret: str,
     return Credentials(BasicAuth(agent_id, secret), secret)
 
 
-class RestClient:
-    """One agent's REST client (see module docstring)."""
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """A shared session stores no cookie and sends none."""
 
-    def __init__(self, settings: "FinesseSettings", agent_id: str, auth: requests.auth.AuthBase,
+    def set_ok(self, cookie, request) -> bool:
+        return False
+
+    def return_ok(self, cookie, request) -> bool:
+        return False
+
+
+def shared_http(settings: "FinesseSettings") -> requests.Session:
+    """The session a backend's agents share: pooled keep-alive connections (per node,
+    ``settings.pool_maxsize`` kept), no credentials, no cookies, no environment."""
+    session = requests.Session()
+    session.trust_env = False
+    # pool_block: beyond pool_maxsize requests wait for a connection of the pool rather
+    # than open (and throw away) one of their own
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.pool_maxsize, max_retries=0, pool_block=True)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.verify = settings.verify
+    session.cookies.set_policy(_NoCookies())
+    session.headers.update({"Accept": XML})
+    return session
+
+
+class RestClient:
+    """One agent's REST client (see module docstring). ``http``: the backend's
+    :func:`shared_http` session; without one the client makes (and closes) its own."""
+
+    def __init__(self, settings: "FinesseSettings", agent_id: str, auth: Optional[requests.auth.AuthBase],
                  node_fn: Callable[[], "Node"], on_trouble: Callable[[str, str], None] = lambda kind, why: None,
                  on_auth_refused: Callable[[str], None] = lambda why: None,
-                 on_response: Callable[[str, int, float], None] = lambda method, status, seconds: None):
+                 on_response: Callable[[str, int, float], None] = lambda method, status, seconds: None,
+                 http: Optional[requests.Session] = None):
         """``on_response(method, HTTP status or 0 without an answer, seconds)`` after
         every attempt (metrics)."""
         self.settings = settings
@@ -118,23 +153,18 @@ class RestClient:
         self.on_auth_refused = on_auth_refused
         self.on_response = on_response
         self.refused: Optional[BackendError] = None  # set once Finesse refused the credentials
-        http = requests.Session()
-        http.trust_env = False
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=settings.pool_maxsize, max_retries=0)
-        http.mount("http://", adapter)
-        http.mount("https://", adapter)
-        http.verify = settings.verify
-        http.auth = auth
-        http.headers.update({"Accept": XML})
-        self.http = http
+        self._own_http = http is None
+        self.http = shared_http(settings) if http is None else http
+        self.auth = auth
         self.requests_sent = 0
 
     def __repr__(self) -> str:
         return f"<RestClient {self.agent_id}>"
 
     def close(self) -> None:
-        self.http.auth = None
-        self.http.close()
+        self.auth = None
+        if self._own_http:
+            self.http.close()
 
     # -- verbs -------------------------------------------------------------------------
     def get(self, path: str, params: Optional[dict] = None, headers: Optional[dict] = None, *,
@@ -180,7 +210,7 @@ class RestClient:
                 resp = None
                 try:
                     resp = self.http.request(method, url, params=params, data=body, headers=hdrs,
-                                             timeout=timeout, allow_redirects=False)
+                                             timeout=timeout, allow_redirects=False, auth=self.auth)
                 finally:
                     self.on_response(method, resp.status_code if resp is not None else 0, time.monotonic() - t0)
             except requests.exceptions.ConnectTimeout:

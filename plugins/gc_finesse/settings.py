@@ -43,7 +43,7 @@ DEFAULTS = {
     "connect_timeout": 5.0,        # REST connect timeout, seconds
     "read_timeout": 10.0,          # REST read timeout, seconds
     "get_retries": 2,              # retries of an idempotent GET that timed out (then NOT_REACHABLE)
-    "pool_maxsize": 4,             # pooled HTTP connections per agent and node
+    "pool_maxsize": 32,            # keep-alive HTTP connections kept per node, shared by all agents
     "auth": "basic",               # basic | bearer (SSO: the agent's password field carries the token)
     "token_provider": "",          # "module:callable(agent_id, secret) -> token" for bearer auth
     "failover_poll_interval": 2.0,  # GET SystemInfo every N s while a node is out of service

@@ -74,6 +74,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._answer(200, LAUGHS)
         if path == "/external":
             return self._answer(200, EXTERNAL)
+        if path == "/cookie":  # Finesse's servlet container hands out session cookies
+            data = b"<User><loginId>1001</loginId></User>"
+            self.send_response(200)
+            self.send_header("Set-Cookie", "JSESSIONID=of-1001; Path=/")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return None
         if path == "/html":
             return self._answer(502, "<html><body>Bad gateway</body></html>")
         return self._answer(202 if self.command != "GET" else 200,
@@ -230,3 +238,26 @@ def test_settings_reject_bad_values_and_hide_secrets():
     assert settings(ca_bundle="/etc/ssl/certs/ca-certificates.crt").verify == "/etc/ssl/certs/ca-certificates.crt"
     assert settings(verify_tls=False, ca_bundle="/x").verify is False
     assert isinstance(settings().primary, Node) and settings().primary.base_url == "http://127.0.0.1:8445/finesse/api"
+
+
+def test_agents_share_connections_but_never_credentials_or_cookies(server):
+    """One shared session per backend: each request carries its own agent's
+    credentials, and a cookie Finesse set for one agent is never sent for another."""
+    from gc_finesse.rest import shared_http
+    s = settings(primary_port=server.server_address[1])
+    http = shared_http(s)
+    a = RestClient(s, "1001", BasicAuth("1001", "pw-1001"), lambda: s.primary, http=http)
+    b = RestClient(s, "1002", BasicAuth("1002", "pw-1002"), lambda: s.primary, http=http)
+    server.seen.clear()
+    a.get("/cookie")
+    b.get("/User/1002")
+    a.get("/User/1001")
+    (_, _, ha, _), (_, _, hb, _), (_, _, ha2, _) = server.seen[-3:]
+    basic = {h: base64.b64decode(v["Authorization"].split()[1]).decode() for h, v in (("a", ha), ("b", hb))}
+    assert basic == {"a": "1001:pw-1001", "b": "1002:pw-1002"}
+    assert base64.b64decode(ha2["Authorization"].split()[1]).decode() == "1001:pw-1001"
+    assert "Cookie" not in hb and "Cookie" not in ha2
+    a.close()  # an agent leaving does not close the connections the others use
+    b.get("/User/1002")
+    assert server.seen[-1][1].endswith("/User/1002")
+    http.close()

@@ -301,8 +301,15 @@ class Site:
         return len(digits) >= 2 and any(digits.startswith(p) for p in self.external_prefixes if p)
 
     def is_device(self, extension: str) -> bool:
-        """Is ``extension`` a phone of the site (an agent's extension or an extra device)?"""
-        return extension in self.devices or any(a.extension == extension for a in self.agents)
+        """Is ``extension`` a phone of the site (an agent's extension or an extra device)?
+        An index of the agents' extensions, rebuilt when the agent list changes length
+        (a scan per sign-in made signing in N agents quadratic)."""
+        if extension in self.devices:
+            return True
+        index = self.__dict__.get("_extensions")
+        if index is None or index[0] != len(self.agents):
+            index = self.__dict__["_extensions"] = (len(self.agents), frozenset(a.extension for a in self.agents))
+        return extension in index[1]
 
 
 def load_site(path) -> Site:
