@@ -135,6 +135,9 @@ def _default_category(request: Request, route: Route) -> None:
 
 
 def _validate(route: Route, canonical: dict, partial: Request) -> None:
+    fast = route.schema.is_valid
+    if fast is not None and fast(canonical):
+        return  # the common case: jsonschema-rs passes it (gc_core.schemas._fast_check)
     errors = sorted(route.schema.validator.iter_errors(canonical), key=error_rank)
     if errors:
         err = request_error(errors[0])

@@ -41,6 +41,9 @@ class CommandSchema:
     path: Path
     # parameters whose schema accepts "" (an empty positional value is then "", not missing)
     empty_ok: frozenset = frozenset()
+    # jsonschema-rs's check of the same (inlined) schema, when installed: a frame it
+    # passes is valid; only a failing one goes through ``validator`` for the error.
+    is_valid: Any = None
 
 
 class SchemaRegistry:
@@ -87,6 +90,7 @@ class SchemaRegistry:
                 validator=cls(schema, registry=self.registry, format_checker=cls.FORMAT_CHECKER),
                 path=path,
                 empty_ok=empty_ok,
+                is_valid=_fast_check(schema),
             )
         for name, (schema, path) in raw_events.items():
             self.events[name] = cls(schema, registry=self.registry)
@@ -113,6 +117,28 @@ class SchemaRegistry:
             return [f"no schema for event type {name!r}"]
         return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
                 for e in validator.iter_errors(event)]
+
+
+def _fast_check(schema: dict):
+    """``is_valid`` of a jsonschema-rs validator of ``schema`` (already inlined: it
+    resolves nothing), or None when jsonschema-rs is missing or cannot take it. Only
+    the yes/no answer is used; every error still comes from the Python validator, so
+    the error codes (``x-gc-errors``) stay exactly the same."""
+    if _has_ref(schema):
+        return None
+    try:
+        import jsonschema_rs
+        return jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid
+    except Exception:  # ImportError, or a schema it does not support
+        return None
+
+
+def _has_ref(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        return "$ref" in schema or any(_has_ref(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(_has_ref(v) for v in schema)
+    return False
 
 
 _ANNOTATIONS = frozenset({"description", "title", "$comment", "examples", "default"})
