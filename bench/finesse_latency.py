@@ -24,6 +24,8 @@ import asyncio
 import json
 import os
 import shutil
+import signal
+import subprocess
 import ssl
 import statistics
 import sys
@@ -267,6 +269,7 @@ def main(argv: Optional[list] = None) -> dict:
     ap.add_argument("--single", type=int, default=200, help="single changes, one at a time (idle pipeline)")
     ap.add_argument("--flavour", default="UCCE", choices=["UCCE", "UCCX"])
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument("--profile", help="py-spy GC's sign-in into this file (collapsed stacks if it ends in .txt)")
     args = ap.parse_args(argv)
     n = args.agents
     print(f"Finesse backend bench: {n} agents, {args.rounds} bursts of {n} state changes, {args.flavour}")
@@ -301,7 +304,11 @@ def main(argv: Optional[list] = None) -> dict:
                             "read_timeout": 30.0, "xmpp_timeout": 60.0}}
         gc = GCProcess(conf, workdir=workdir)
         try:
+            spy = _py_spy(gc.proc.pid, args.profile) if args.profile else None
             results["gc_login_all_s"], pairs = gc_login_all(gc, agents)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+                spy.wait(60)
             readers = [GCReader(c, group) for c, group in pairs]
             for r in readers:
                 r.start()
@@ -349,6 +356,19 @@ def main(argv: Optional[list] = None) -> dict:
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return results
+
+
+def _py_spy(pid: int, path: str):
+    """py-spy recording ``pid`` into ``path`` (``pip install .[bench]``), or None."""
+    if not shutil.which("py-spy"):
+        print("  (py-spy not installed: no profile)", file=sys.stderr)
+        return None
+    fmt = "raw" if path.endswith(".txt") else "flamegraph"
+    spy = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--output", path, "--rate", "200",
+                            "--nonblocking", "--threads", "--format", fmt],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return spy
 
 
 def _process_stats(pid: int) -> dict:
