@@ -170,7 +170,7 @@ def main(argv: Optional[list] = None) -> dict:
                             "xmpp_timeout": 120.0}}
         for k, cl in enumerate(clusters):
             ids = agents_by[k]
-            conf[f"backends.c{k + 1}"] = {"type": "finesse", "agents": [f"{ids[0]}-{ids[-1]}"],
+            conf.setdefault("backends", {})[f"c{k + 1}"] = {"type": "finesse", "agents": [f"{ids[0]}-{ids[-1]}"],
                                           "primary_host": cl.primary.host, "primary_port": cl.primary.rest_port,
                                           "primary_xmpp_port": cl.primary.xmpp_port}
         gc = GCProcess(conf, workdir=workdir, start_timeout=120)

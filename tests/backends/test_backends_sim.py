@@ -19,8 +19,8 @@ SIM = {"demo_call_interval": 0.0, "external_answer_after": -1.0}
 def two_sims(default: bool = True) -> dict:
     return {"gc": {"plugins": ["websocket", "tcp", "sim", "agent"]},
             "sim": dict(SIM),
-            "backends.east": {"type": "sim", "flavour": "UCCE", "agents": ["1001"], "default": default},
-            "backends.west": {"type": "sim", "flavour": "UCCX", "agents": ["1002", "11*"]}}
+            "backends": {"east": {"type": "sim", "flavour": "UCCE", "agents": ["1001"], "default": default},
+                         "west": {"type": "sim", "flavour": "UCCX", "agents": ["1002", "11*"]}}}
 
 
 @pytest.fixture(scope="module")

@@ -50,11 +50,13 @@ def multi_config(clusters, site) -> dict:
         "gc": {"plugins": ["websocket", "tcp", "sim", "agent", "finesse"]},
         "finesse": {k: v for k, v in shared.items() if k not in own},
         "sim": {"site": str(site), "flavour": "UCCE", "demo_call_interval": 0.0, "external_answer_after": -1.0},
-        "backends.ucce": {"type": "finesse", "agents": [f"{UCCE_TEAM.agents[0]}-{UCCE_TEAM.agents[-1]}"],
-                          **{k: v for k, v in finesse_section(ucce, secondary=False).items() if k in own}},
-        "backends.uccx": {"type": "finesse", "agents": [f"{UCCX_TEAM.agents[0]}-{UCCX_TEAM.agents[-1]}"],
-                          **{k: v for k, v in finesse_section(uccx, secondary=False).items() if k in own}},
-        "backends.training": {"type": "sim", "default": True},
+        "backends": {
+            "ucce": {"type": "finesse", "agents": [f"{UCCE_TEAM.agents[0]}-{UCCE_TEAM.agents[-1]}"],
+                     **{k: v for k, v in finesse_section(ucce, secondary=False).items() if k in own}},
+            "uccx": {"type": "finesse", "agents": [f"{UCCX_TEAM.agents[0]}-{UCCX_TEAM.agents[-1]}"],
+                     **{k: v for k, v in finesse_section(uccx, secondary=False).items() if k in own}},
+            "training": {"type": "sim", "default": True},
+        },
     }
 
 
