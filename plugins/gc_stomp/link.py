@@ -37,6 +37,23 @@ def parse_hosts(hosts: list[str]) -> list[tuple[str, int]]:
     return out
 
 
+def _drop(conn: stomp.Connection12) -> None:
+    """End a connection whatever the broker's state: a polite DISCONNECT for at most
+    two seconds, then the socket shut down, so stomp.py's io greenlet ends even when a
+    silent (frozen, unplugged) broker would never answer or close it."""
+    with gevent.Timeout(2, False):
+        try:
+            conn.disconnect()
+        except Exception:
+            pass
+    sock = getattr(conn.transport, "socket", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def _no_delay(conn: stomp.Connection12) -> None:
     """TCP_NODELAY on the broker socket: an ACK or an event frame goes out at once
     instead of waiting for the broker's delayed TCP acknowledgement (Nagle), which
@@ -155,10 +172,7 @@ class BrokerLink:
                 self._on_connected(self)
             except (StompException, OSError, ConnectionError) as exc:
                 self.conn = None
-                try:
-                    conn.disconnect()
-                except Exception:
-                    pass
+                _drop(conn)
                 failures += 1
                 if failures in (1, 10) or failures % 100 == 0:
                     log.warning("broker %s unreachable (%s: %s); retrying in %.1f s (attempt %d)",
@@ -179,10 +193,7 @@ class BrokerLink:
             if self._stopping:
                 return
             log.warning("lost the broker %s: other transports carry on; reconnecting", self.address)
-            try:
-                conn.disconnect()
-            except Exception:
-                pass
+            _drop(conn)
             self._on_lost()
             gevent.sleep(delay)
 

@@ -121,3 +121,27 @@ def test_broker_loss_with_peers_releases_and_tells(tmp_path):
         for p in procs:
             p.stop()
         broker.stop()
+
+
+def test_a_silent_broker_is_noticed_by_heartbeats(tmp_path):
+    """A frozen broker (SIGSTOP: the TCP connection stays open, nothing arrives) is lost
+    when its heart-beats stop; after SIGCONT GC consumes again."""
+    import signal
+    broker = ActiveMQ(tmp_path / "amq").start()
+    gc = stomp_gc(broker, tmp_path / "gc", queue="HB", stomp={"heartbeat_ms": 1000})
+    try:
+        wait_for_log(gc, "started: consuming from broker")
+        broker.proc.send_signal(signal.SIGSTOP)
+        try:
+            wait_for_log(gc, "broker heart-beats stopped")
+            wait_for_log(gc, "lost the broker")
+        finally:
+            broker.proc.send_signal(signal.SIGCONT)
+        wait_for_log(gc, "resumed: consuming from broker")
+        crm = JmsClient(broker.host_port, "crm-hb", queue_name="HB")
+        crm.send("Hello#crm-hb")
+        assert crm.expect("System")["status"] == "IN_SERVICE"
+        crm.close()
+    finally:
+        gc.stop()
+        broker.stop()
