@@ -125,3 +125,19 @@ def test_to_toml_writes_tables_as_tables():
     sections = {"zoom": {"target_id": "", "agent_targets": {"1001": "meeting:85746065432"}},
                 "gc": {"plugins": ["websocket", "tcp"], "licensed_agents": 0, "validate_events": True}}
     assert tomllib.loads(to_toml(sections)) == sections
+
+
+def test_gc_home_overrides_the_package_data_directory_by_directory(tmp_path):
+    home = tmp_path / "gchome"
+    (home / "conf").mkdir(parents=True)
+    (home / "conf" / "gc.toml").write_text("# my site's default\n[tcp]\nport = 9555\n")
+    (home / "conf" / "example-lab.toml").write_text("# the lab\n[tcp]\nport = 9556\n")
+    env = {"GC_HOME": str(home)}
+    assert gc("config", "example", "default", cwd=tmp_path, env=env).stdout == "# my site's default\n[tcp]\nport = 9555\n"
+    assert gc("config", "example", "lab", cwd=tmp_path, env=env).stdout.startswith("# the lab")
+    res = gc("config", "show", cwd=tmp_path, env=env)
+    assert res.stdout.startswith(f"# configuration file: {home / 'conf' / 'gc.toml'} ")
+    assert shown(res)["tcp"]["port"] == 9555
+    # no schemas/ under GC_HOME: the packaged schemas are still used
+    listed = gc("schemas", "list", cwd=tmp_path, env=env)
+    assert listed.returncode == 0 and "command Login" in listed.stdout
