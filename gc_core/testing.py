@@ -55,9 +55,17 @@ def check_event(event: Any, registry: Optional[SchemaRegistry] = None) -> None:
 
 def to_toml(sections: dict) -> str:
     """A configuration file's text: ``{"tcp": {"port": 0}}`` -> ``[tcp]\\nport = 0``.
-    Tables, arrays and nested tables (``zoom.agent_targets``) are written by tomli-w."""
+    A dotted section name is a nested table, as in TOML (``"backends.east"`` ->
+    ``[backends.east]``); values, arrays and tables (``zoom.agent_targets``) are
+    written by tomli-w."""
     import tomli_w
-    return tomli_w.dumps(sections)
+    nested: dict = {}
+    for section, values in sections.items():
+        node = nested
+        for part in section.split("."):
+            node = node.setdefault(part, {})
+        node.update(values)
+    return tomli_w.dumps(nested)
 
 
 class GCProcess:

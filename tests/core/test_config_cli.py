@@ -125,6 +125,9 @@ def test_to_toml_writes_tables_as_tables():
     sections = {"zoom": {"target_id": "", "agent_targets": {"1001": "meeting:85746065432"}},
                 "gc": {"plugins": ["websocket", "tcp"], "licensed_agents": 0, "validate_events": True}}
     assert tomllib.loads(to_toml(sections)) == sections
+    # a dotted section name is a nested table, as TOML reads [backends.east]
+    text = to_toml({"backends.east": {"type": "sim", "agents": ["1001"]}, "sim": {"flavour": "UCCX"}})
+    assert tomllib.loads(text) == {"backends": {"east": {"type": "sim", "agents": ["1001"]}}, "sim": {"flavour": "UCCX"}}
 
 
 def test_gc_home_overrides_the_package_data_directory_by_directory(tmp_path):
