@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import secrets
 import signal
 import time
 from dataclasses import dataclass
@@ -130,16 +131,18 @@ class RequestLedger:
         self.limit = limit
         self._entries: dict[tuple, RequestEntry] = {}
         self._seq = itertools.count(1)
+        # tokens unique across GC processes sharing a Finesse (active-passive, scale-out)
+        self._nonce = secrets.token_hex(4)
 
     def open(self, agent_id: str, request: Request, *, supervisor_id: Optional[str] = None) -> str:
         """The backend request id for ``request`` on ``agent_id`` (a member when
         ``supervisor_id`` is given)."""
         rid = request.request_id
         if supervisor_id is not None:
-            token = f"{self.MEMBER}{next(self._seq)}"
+            token = f"{self.MEMBER}{self._nonce}-{next(self._seq)}"
             entry = RequestEntry(supervisor_id, rid, request.origin(), member=True)
         else:
-            token = rid or f"{self.PRIVATE}{next(self._seq)}"
+            token = rid or f"{self.PRIVATE}{self._nonce}-{next(self._seq)}"
             entry = RequestEntry(agent_id, rid, request.origin())
         key = (agent_id, token)
         self._entries.pop(key, None)  # a reused requestId: the newest request owns it
