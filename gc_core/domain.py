@@ -134,15 +134,30 @@ class Dialog:
                 return p
         return None
 
+    @property
+    def previous_dialog_id(self) -> Optional[str]:
+        """The other dialog this one continues, as the spec's ``prevDialogId``: the
+        ``associatedDialogUri`` (a consult names the call it consults about), else the
+        ``secondaryId`` (after a consult transfer or conference the surviving dialog
+        names the consult call only there; Finesse Dialog API parameters:
+        "The call ID value assigned to the secondary call"). None when neither is set."""
+        for other in (self.associated_dialog_id, self.secondary_id):
+            if other and other != self.id:
+                return other
+        return None
+
 
 @dataclass
 class TeamMember:
+    """A team's member. Finesse's team notifications carry a *summary* user (no
+    ``extension``, often no ``pendingState``): a field that was not sent is None here,
+    and whoever keeps the team (the supervisor plugin) fills it from what it knew."""
     login_id: str
-    first_name: str
-    last_name: str
-    extension: str
+    first_name: Optional[str]
+    last_name: Optional[str]
+    extension: Optional[str]
     state: str
-    pending_state: str = ""
+    pending_state: Optional[str] = ""
     reason_code: Optional[ReasonCode] = None
     state_change_time: Optional[_dt.datetime] = None
     media_type: str = "AGENT_DEVICE"
@@ -263,6 +278,7 @@ class AgentError(DomainEvent):
     error_data: str = ""
     request_id: str = ""
     source: str = ""
+    description: str = ""  # Finesse's own errorMessage when it is prose, else ""
 
 
 @dataclass

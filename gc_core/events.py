@@ -32,12 +32,20 @@ def system(status: str) -> dict:
     return {"type": "System", "status": status}
 
 
+# The agent states that carry a reason code (Finesse: reasonCodeId is meaningful for
+# NOT_READY and LOGOUT only; a User read in TALKING may still name the last one).
+REASON_CODE_STATES = ("NOT_READY", "LOGOUT")
+
+
 def state(user: User, agent_id: str, *, state_override: Optional[str] = None) -> dict:
-    rc = user.reason_code
+    """The spec's State. ``reasonCode``/``label`` only in NOT_READY and LOGOUT, so a REST
+    answer and a notification for the same state say the same."""
+    value = state_override or user.state
+    rc = user.reason_code if value in REASON_CODE_STATES else None
     return {
         "type": "State",
         "agentId": agent_id,
-        "state": state_override or user.state,
+        "state": value,
         "reasonCode": rc.id if rc and rc.id not in ("-1", "") else "",
         "stateChangeTimeString": "",
         "pendingState": user.pending_state or "",
@@ -64,10 +72,13 @@ def agent_info(user: User, agent_id: str) -> dict:
 
 
 def call_variables(dialog: Dialog) -> list:
-    """callVariable1..10 first (always, "" when unset), then ECC / BA variables, then ani."""
+    """callVariable1..10 (always, "" when unset), then ``ani`` (the 11th entry, as in the
+    spec's samples), then every other variable in Finesse's order: ECC ``user.x`` and
+    arrays ``user.x[0]``, outbound ``BA*``, CVP's ``user.microapp.*`` ... A variable
+    Finesse sends as ``ani`` does not displace the caller's number."""
     out = [{name: dialog.call_variables.get(name, "")} for name in CALL_VARIABLE_NAMES]
-    out += [{k: v} for k, v in dialog.call_variables.items() if k not in CALL_VARIABLE_NAMES]
     out.append({"ani": dialog.from_address})
+    out += [{k: v} for k, v in dialog.call_variables.items() if k not in CALL_VARIABLE_NAMES and k != "ani"]
     return out
 
 
@@ -94,7 +105,7 @@ def inbound_call(dialog: Dialog, agent_id: str, extension: str) -> dict:
         "dialogId": dialog.id,
         "state": party_state(dialog, extension),
         "startTime": fmt_time(dialog.start_time),
-        "prevDialogId": dialog.associated_dialog_id or None,
+        "prevDialogId": dialog.previous_dialog_id,
         "fromAddress": dialog.from_address,
         "callVariables": call_variables(dialog),
         "participantsCount": str(len(dialog.participants)),
@@ -108,7 +119,7 @@ def dropped_call(dialog: Dialog, agent_id: str, state: str = "DROPPED") -> dict:
     return {
         "type": "InboundCall",
         "dialogId": dialog.id,
-        "prevDialogId": dialog.associated_dialog_id or None,
+        "prevDialogId": dialog.previous_dialog_id,
         "state": state,
         "agentId": agent_id,
     }
@@ -159,9 +170,9 @@ def agents(users: list) -> list:
 
 
 def team_member(m: TeamMember) -> dict:
-    rc = m.reason_code
+    rc = m.reason_code if m.state in REASON_CODE_STATES else None
     return {
-        "firstName": m.first_name, "lastName": m.last_name, "extension": m.extension,
+        "firstName": m.first_name or "", "lastName": m.last_name or "", "extension": m.extension or "",
         "loginId": m.login_id, "state": m.state, "pendingState": m.pending_state or "",
         "mediaType": m.media_type or "", "stateChangeTime": fmt_time(m.state_change_time),
         "label": rc.label if rc else "",

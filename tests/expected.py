@@ -42,9 +42,10 @@ def state(agent, value: str, *, reason: str = "", label: str = "", pending: str 
 
 
 def call_vars(ani: str, **values: str) -> list:
+    """The spec's callVariables: callVariable1..10, then ani (the 11th entry in every
+    sample of the spec), then the other variables in Finesse's order."""
     out = [{f"callVariable{i}": values.pop(f"callVariable{i}", "")} for i in range(1, 11)]
-    out += [{k: v} for k, v in values.items()]
-    return out + [{"ani": ani}]
+    return out + [{"ani": ani}] + [{k: v} for k, v in values.items()]
 
 
 def party(address: str, value: str, *, agent: bool = True, cause: str = "") -> dict:

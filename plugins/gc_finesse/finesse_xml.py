@@ -10,6 +10,7 @@ variable, a wrap-up reason) is always escaped, never spliced into markup.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from gc_core.domain import (CallbackInfo, Contact, Dialog, MobileAgent, Particip
 
 from .xmlparse import text, uri_tail
 
+log = logging.getLogger("gc.finesse.xml")
 API = "/finesse/api"
+REASON_CODE_STATES = ("NOT_READY", "LOGOUT")
 
 _TIME = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?\s*(Z|[+-]\d\d:?\d\d)?$")
 
@@ -71,7 +74,10 @@ def reason_code(el: Optional[ET.Element], category: str = "", fallback_id: str =
     if len(el) == 0:  # <reasonCode>16</reasonCode> or empty
         rid = (el.text or "").strip() or fallback_id
         return ReasonCode(id=rid, label="", category=category) if rid and rid != "-1" else None
-    rid = text(el, "id") or uri_tail(text(el, "uri")) or fallback_id
+    # <id>, else the User's reasonCodeId, else the uri's tail (Cisco's own samples show
+    # a ReasonCode without <id> whose uri is a template: /finesse/api/ReasonCode/{id})
+    tail = uri_tail(text(el, "uri"))
+    rid = text(el, "id") or fallback_id or ("" if tail.startswith("{") else tail)
     if not rid or rid == "-1":
         return None
     return ReasonCode(id=rid, label=text(el, "label"), category=text(el, "category") or category,
@@ -83,10 +89,13 @@ def user(el: ET.Element) -> User:
     roles = tuple(r.text.strip() for r in el.iterfind("roles/role") if r.text and r.text.strip()) or ("Agent",)
     rc_id = text(el, "reasoncodeid")
     state = text(el, "state", "UNKNOWN").upper() or "UNKNOWN"
-    rc = reason_code(el.find("reasoncode"), category=state if state in ("NOT_READY", "LOGOUT") else "",
-                     fallback_id=rc_id)
-    if rc is None and rc_id and rc_id != "-1":
-        rc = ReasonCode(id=rc_id, label="", category=state)
+    rc = None
+    # Only NOT_READY and LOGOUT have a reason code: a User read in TALKING may still
+    # carry the last reasonCodeId/ReasonCode, which no longer applies.
+    if state in REASON_CODE_STATES:
+        rc = reason_code(el.find("reasoncode"), category=state, fallback_id=rc_id)
+        if rc is None and rc_id and rc_id != "-1":
+            rc = ReasonCode(id=rc_id, label="", category=state)
     team_id = text(el, "teamid")
     teams = []
     for t in el.iterfind("teams/team"):
@@ -169,17 +178,35 @@ def dialog(el: ET.Element) -> Dialog:
 
 
 def dialogs(el: ET.Element) -> list[Dialog]:
-    return [dialog(d) for d in el.iterfind("dialog")]
+    """The identifiable dialogs of a ``<Dialogs>`` (see :func:`identifiable`)."""
+    return [d for d in (dialog(x) for x in el.iterfind("dialog")) if identifiable(d, "a Dialogs list")]
+
+
+def identifiable(d: Dialog, where: str) -> bool:
+    """A dialog without an id (neither ``<id>`` nor ``<uri>``) cannot be acted on or
+    told apart from any other: it is dropped with a warning, never reported."""
+    if d.id:
+        return True
+    log.warning("a dialog without an id in %s was dropped (state %r, from %r)", where, d.state, d.from_address)
+    return False
 
 
 # -- Team, Queue, phone books -------------------------------------------------------------
+def _sent(el: ET.Element, path: str) -> Optional[str]:
+    """The text of ``path``, or None when Finesse did not send the element at all."""
+    return text(el, path) if el.find(path) is not None else None
+
+
 def team_member(el: ET.Element) -> TeamMember:
+    """A team's ``<User>``. Team notifications carry Finesse's *summary* user (uri,
+    loginId, names, state, stateChangeTime, ReasonCode: no extension, often no
+    pendingState): fields not sent are None, to be filled from what was known."""
     state = text(el, "state").upper()
     return TeamMember(
         login_id=text(el, "loginid") or uri_tail(text(el, "uri")),
-        first_name=text(el, "firstname"), last_name=text(el, "lastname"),
-        extension=text(el, "extension"), state=state, pending_state=text(el, "pendingstate"),
-        reason_code=reason_code(el.find("reasoncode"), category=state if state in ("NOT_READY", "LOGOUT") else ""),
+        first_name=_sent(el, "firstname"), last_name=_sent(el, "lastname"),
+        extension=_sent(el, "extension"), state=state, pending_state=_sent(el, "pendingstate"),
+        reason_code=reason_code(el.find("reasoncode"), category=state) if state in REASON_CODE_STATES else None,
         state_change_time=parse_time(text(el, "statechangetime")),
         media_type=text(el, "mediatype") or "AGENT_DEVICE")
 

@@ -26,7 +26,7 @@ from typing import Optional, Union
 
 from gc_core.domain import (AgentError, DialogChanged, DomainEvent, QueueChanged, TeamMemberChanged,
                             UserChanged)
-from gc_core.errors import from_api_error
+from gc_core.errors import from_api_error, lookup
 
 from . import finesse_xml as FX
 from .xmlparse import BadXML, UnsafeXML, first_child, parse, text
@@ -109,9 +109,13 @@ def _events(agent_id: str, node: str, update: ET.Element) -> list[DomainEvent]:
     if body.tag == "apierrors" or body.tag == "apierror":
         out: list[DomainEvent] = []
         for err in FX.api_errors(body):
-            code = from_api_error(0, err.error_type, err.error_message, err.error_data).code
-            out.append(AgentError(agent_id=agent_id, error_code=code, error_type=err.error_type,
-                                  error_data=err.error_data, request_id=request_id, source=source))
+            # Finesse's code where its errorMessage is one (CF_RESOURCE_BUSY), else the
+            # spec's code for its errorType; a prose errorMessage is the description.
+            mapped = from_api_error(0, err.error_type, err.error_message, err.error_data)
+            prose = mapped.description if mapped.description != lookup(mapped.code).description else ""
+            out.append(AgentError(agent_id=agent_id, error_code=mapped.code, error_type=err.error_type,
+                                  error_data=err.error_data, request_id=request_id, source=source,
+                                  description=prose))
         return out
 
     if body.tag == "systeminfo" or _SYSTEM_NODE.search(where or ""):
@@ -145,14 +149,12 @@ def _events(agent_id: str, node: str, update: ET.Element) -> list[DomainEvent]:
         user = FX.user(body)
         return [UserChanged(agent_id=agent_id, user=user, request_id=request_id)]
 
-    if body.tag == "dialogs":
+    if body.tag in ("dialogs", "dialog"):
         change = event if event in ("POST", "DELETE", "PUT") else "PUT"
-        return [DialogChanged(agent_id=agent_id, dialog=FX.dialog(d), change=change, request_id=request_id)
-                for d in body.iterfind("dialog")]
-
-    if body.tag == "dialog":
-        change = event if event in ("POST", "DELETE", "PUT") else "PUT"
-        return [DialogChanged(agent_id=agent_id, dialog=FX.dialog(body), change=change, request_id=request_id)]
+        items = body.iterfind("dialog") if body.tag == "dialogs" else [body]
+        found = [FX.dialog(d) for d in items]
+        return [DialogChanged(agent_id=agent_id, dialog=d, change=change, request_id=request_id)
+                for d in found if FX.identifiable(d, f"a notification on {where}")]
 
     log.debug("notification on %s with <%s> ignored", where, body.tag)
     return []

@@ -444,7 +444,9 @@ class EmulatorCluster:
         # node, state errors to the User node (reference section 7).
         dialogish = "/Dialog/" in source or source.endswith("/Dialogs")
         node = f"{API}/User/{event.agent_id}/Dialogs" if dialogish else f"{API}/User/{event.agent_id}"
-        self._publish(node, lambda rid: X.error_update(event.error_type, event.error_code, event.error_data,
+        # Finesse's errorMessage: the CTI code, or its prose where Finesse answers prose
+        message = event.description or event.error_code
+        self._publish(node, lambda rid: X.error_update(event.error_type, message, event.error_data,
                                                        source, rid), event.request_id, origin)
 
     def _publish_system_info(self, node: EmulatorNode) -> None:

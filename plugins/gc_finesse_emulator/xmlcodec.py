@@ -382,11 +382,31 @@ def dialog_update(d: Dialog, change: str, agent_id: str, flavour: str, request_i
     return update(wrapper, change, f"{API}/User/{agent_id}/Dialogs", request_id)
 
 
+def team_member_summary_el(m: TeamMember) -> ET.Element:
+    """Finesse's *summary* User of a team notification (developer guide, "Team
+    Notification": uri, loginId, firstName, lastName, state, stateChangeTime and a
+    ReasonCode with category and id; no extension, no pendingState)."""
+    el = ET.Element("user")
+    _sub(el, "uri", f"{API}/User/{m.login_id}")
+    _sub(el, "loginId", m.login_id)
+    _sub(el, "firstName", m.first_name or "")
+    _sub(el, "lastName", m.last_name or "")
+    _sub(el, "state", m.state)
+    _sub(el, "stateChangeTime", fmt_time(m.state_change_time))
+    if m.reason_code and m.reason_code.id not in ("", "-1") and m.state in ("NOT_READY", "LOGOUT"):
+        rc = ET.SubElement(el, "ReasonCode")
+        _sub(rc, "uri", f"{API}/ReasonCode/{m.reason_code.id}")
+        _sub(rc, "code", m.reason_code.code or m.reason_code.id)
+        _sub(rc, "label", m.reason_code.label)
+        _sub(rc, "category", m.reason_code.category or m.state)
+        _sub(rc, "id", m.reason_code.id)
+    return el
+
+
 def team_member_update(team_id: str, m: TeamMember) -> str:
-    """A member's state on ``/finesse/api/Team/{id}/Users``: ``<data><user>`` holding the
-    Team object's User fields (the reference lists ``<user>`` and ``<team>``; a member
-    change is a user change)."""
-    return update(team_member_el(m, "user"), "PUT", f"{API}/Team/{team_id}/Users")
+    """A member's change on ``/finesse/api/Team/{id}/Users``, as the guide's Team
+    notification: ``<data><user>`` (the summary User), source the member's User."""
+    return update(team_member_summary_el(m), "PUT", f"{API}/User/{m.login_id}")
 
 
 def queue_update(q: Queue, flavour: str) -> str:

@@ -88,7 +88,7 @@ def get_team_users(ctx) -> None:
         subscriptions.subscribe_team(ctx.connector, ctx.binding, team_id)
     elif subscribe is False:
         subscriptions.unsubscribe_team(ctx.connector, ctx.binding, team_id)
-    members = ctx.session.team(team_id).users
+    members = [subscriptions.merge_member(ctx.connector, team_id, m) for m in ctx.session.team(team_id).users]
     if not _conf(ctx)["include_logged_out"]:
         members = [m for m in members if m.state not in authz.SIGNED_OUT]
     ctx.emit(events.team_agents(members))

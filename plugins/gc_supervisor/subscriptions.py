@@ -15,10 +15,11 @@ session subscribes its XMPP nodes ``/finesse/api/Team/{id}/Users`` and
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from gc_core import events
-from gc_core.domain import QueueChanged, TeamMemberChanged, UserChanged
+from gc_core.domain import QueueChanged, TeamMember, TeamMemberChanged, UserChanged
 from gc_core.errors import GCError
 
 from .queue_stats import SHAPE_UCCE, queue_stats
@@ -29,6 +30,7 @@ TEAMS = "supervisor.teams"          # binding.extras: team ids whose member chan
 QUEUES = "supervisor.queues"        # binding.extras: queue ids whose statistics changes are sent
 TEAM_INDEX = "supervisor.team_subscribers"    # connector.extras: team id -> {agent id}
 QUEUE_INDEX = "supervisor.queue_subscribers"  # connector.extras: queue id -> {agent id}
+MEMBERS = "supervisor.team_members"  # connector.extras: (team id, login id) -> last known TeamMember
 
 
 def _index(connector, key: str) -> dict:
@@ -99,11 +101,30 @@ def _subscribers(connector, index_key: str, extras_key: str, key: str):
         yield binding
 
 
+# -- members as last known -------------------------------------------------------------
+def merge_member(connector, team_id: str, member: TeamMember) -> TeamMember:
+    """``member`` with the fields Finesse did not send (None: its team notifications
+    carry a *summary* user without ``extension`` and often without ``pendingState``)
+    taken from what GC last knew of that member; remembered for next time. A pending
+    state not sent is kept only while the state is unchanged (a new state settles it)."""
+    known = connector.extras.setdefault(MEMBERS, {})
+    last = known.get((team_id, member.login_id))
+    fill = {}
+    for name in ("first_name", "last_name", "extension", "pending_state"):
+        if getattr(member, name) is None:
+            keep = last is not None and (name != "pending_state" or last.state == member.state)
+            fill[name] = (getattr(last, name) or "") if keep else ""
+    merged = dataclasses.replace(member, **fill) if fill else member
+    known[(team_id, member.login_id)] = merged
+    return merged
+
+
 # -- mappers -----------------------------------------------------------------------
 def on_team_member_changed(connector, event: TeamMemberChanged) -> None:
     """A member's change, as TeamAgents with that one user, to each subscribed supervisor."""
+    member = merge_member(connector, event.team_id, event.member)
     for binding in _subscribers(connector, TEAM_INDEX, TEAMS, event.team_id):
-        connector.emit(binding.agent_id, events.team_agents([event.member]))
+        connector.emit(binding.agent_id, events.team_agents([member]))
 
 
 def on_queue_changed(connector, event: QueueChanged) -> None:

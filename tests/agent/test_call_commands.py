@@ -27,7 +27,7 @@ def test_inbound_call_rings_and_is_answered(desks, team, customer, transport, fo
         inbound(a, did, "ACTIVE", "5553001", [cust("5553001"), party(a.ext, "ACTIVE")], "ACD_IN",
                 variables=call_vars("5553001", **variables), rid=d.rid("ans")),
         state(a, "TALKING", rid=d.rid("ans"))]
-    assert call_vars("5553001", **variables)[-2:] == [{"user.account": "42"}, {"ani": "5553001"}]
+    assert call_vars("5553001", **variables)[-2:] == [{"ani": "5553001"}, {"user.account": "42"}]
 
 
 @pytest.mark.parametrize("transport, form", [("websocket", "legacy"), ("tcp", "named")])
@@ -155,10 +155,12 @@ def test_consult_then_transfer(desks, team, customer, transport, form):
     did, cid = _consulted(da, db, customer, team)
     da.send("TransferCall", {"extension": a.ext, "dialogId": did}, rid="xfer")
     r = da.rid("xfer")
-    assert da.events() == [dropped(a, cid, prev=did, rid=r), dropped(a, did, rid=r), state(a, "READY", rid=r)]
+    # the surviving call names the consult in Finesse's secondaryId: prevDialogId
+    assert da.events() == [dropped(a, cid, prev=did, rid=r), dropped(a, did, prev=cid, rid=r),
+                           state(a, "READY", rid=r)]
     assert db.events() == [
         dropped(b, cid, prev=did),
-        inbound(b, did, "ACTIVE", "5553003", [cust("5553003"), party(b.ext, "ACTIVE")], "TRANSFER",
+        inbound(b, did, "ACTIVE", "5553003", [cust("5553003"), party(b.ext, "ACTIVE")], "TRANSFER", prev=cid,
                 variables=call_vars("5553003", callVariable1="Gold"))]
     db.send("getdialogstate", {"dialogId": did}, rid="gd")
     assert db.events() == [dialog_state(b, did, "ACTIVE", rid="gd")]
@@ -180,17 +182,17 @@ def test_consult_then_conference_named_by_the_consult_dialog(desks, team, custom
     three = [cust("5553003"), party(a.ext, "ACTIVE"), party(b.ext, "ACTIVE")]
     cv = call_vars("5553003", callVariable1="Gold")
     assert da.events() == [dropped(a, cid, prev=did, rid=r),
-                           inbound(a, did, "ACTIVE", "5553003", three, "CONFERENCE", variables=cv, rid=r)]
+                           inbound(a, did, "ACTIVE", "5553003", three, "CONFERENCE", prev=cid, variables=cv, rid=r)]
     assert db.events() == [dropped(b, cid, prev=did),
-                           inbound(b, did, "ACTIVE", "5553003", three, "CONFERENCE", variables=cv)]
+                           inbound(b, did, "ACTIVE", "5553003", three, "CONFERENCE", prev=cid, variables=cv)]
     assert da.state()["state"] == "TALKING" and db.state()["state"] == "TALKING"
     # the customer hangs up: the two agents stay on the call; when a leaves, it ends for b too
     customer.hangup(did)
-    assert da.events() == [inbound(a, did, "ACTIVE", "5553003", three[1:], "CONFERENCE", variables=cv)]
-    assert db.events() == [inbound(b, did, "ACTIVE", "5553003", three[1:], "CONFERENCE", variables=cv)]
+    assert da.events() == [inbound(a, did, "ACTIVE", "5553003", three[1:], "CONFERENCE", prev=cid, variables=cv)]
+    assert db.events() == [inbound(b, did, "ACTIVE", "5553003", three[1:], "CONFERENCE", prev=cid, variables=cv)]
     da.send("ReleaseCall", {"dialogId": did}, rid="rel")
-    assert da.events() == [dropped(a, did, rid=da.rid("rel")), state(a, "READY", rid=da.rid("rel"))]
-    assert db.events() == [dropped(b, did), state(b, "NOT_READY")]
+    assert da.events() == [dropped(a, did, prev=cid, rid=da.rid("rel")), state(a, "READY", rid=da.rid("rel"))]
+    assert db.events() == [dropped(b, did, prev=cid), state(b, "NOT_READY")]
 
 
 @pytest.mark.parametrize("transport, form", [("websocket", "positional"), ("tcp", "legacy")])
@@ -295,11 +297,13 @@ def test_wrap_up_after_the_call(desks, site, customer):
     d.login(ready=True)
     did = answered(d, customer, team, "5553007")
     customer.hangup(did)
-    assert d.events() == [dropped(a, did), state(a, "WORK_READY")]
+    # the call is shown WRAP_UP while the agent wraps up; one DROPPED when the wrap-up ends
+    wrapping = inbound(a, did, "WRAP_UP", "5553007", [party(a.ext, "WRAP_UP")], "ACD_IN")
+    assert d.events() == [wrapping, state(a, "WORK_READY")]
     d.send("getdialogstate", {"dialogId": did}, rid="gd")
     assert d.events() == [dialog_state(a, did, "WRAP_UP", rid="gd")]
     d.send("wrapup", {"wrapupReason": "4", "dialogId": did}, rid="wu")
-    assert d.events() == [dropped(a, did, rid="wu")]
+    assert d.events() == [{**wrapping, "requestId": "wu"}]
     d.send("MakeReady", rid="r")
     assert d.events() == [dropped(a, did, rid="r"), state(a, "READY", rid="r")]
     d.send("getdialogstate", {"dialogId": did}, rid="gd2")

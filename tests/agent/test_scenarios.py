@@ -70,10 +70,10 @@ def test_inbound_transfer_then_conference_then_wrap_up(desks, team, customer):
 
     # 4. A completes the transfer: the customer talks to B, A is READY again
     da.send("TransferCall", {"extension": a.ext, "dialogId": did}, rid="a-xfer")
-    assert da.events() == [dropped(a, cid, prev=did, rid="a-xfer"), dropped(a, did, rid="a-xfer"),
+    assert da.events() == [dropped(a, cid, prev=did, rid="a-xfer"), dropped(a, did, prev=cid, rid="a-xfer"),
                            state(a, "READY", rid="a-xfer")]
     b_call = inbound(b, did, "ACTIVE", "5556001", [cust("5556001"), party(b.ext, "ACTIVE")], "TRANSFER",
-                     variables=cv)
+                     prev=cid, variables=cv)
     assert db.events() == [dropped(b, cid, prev=did), b_call]
     nothing_for(dc)
     db.send("getdialogstate", {"dialogId": did})
@@ -113,15 +113,19 @@ def test_inbound_transfer_then_conference_then_wrap_up(desks, team, customer):
     da.send("Conferencecall", {"extension": a.ext, "dialogId": did2}, rid="a-conf")
     three = [cust("5556002"), party(a.ext, "ACTIVE"), party(c.ext, "ACTIVE")]
     assert da.events() == [dropped(a, cid2, prev=did2, rid="a-conf"),
-                           inbound(a, did2, "ACTIVE", "5556002", three, "CONFERENCE", variables=cv2, rid="a-conf")]
+                           inbound(a, did2, "ACTIVE", "5556002", three, "CONFERENCE", prev=cid2, variables=cv2,
+                                   rid="a-conf")]
     assert dc.events() == [dropped(c, cid2, prev=did2),
-                           inbound(c, did2, "ACTIVE", "5556002", three, "CONFERENCE", variables=cv2)]
+                           inbound(c, did2, "ACTIVE", "5556002", three, "CONFERENCE", prev=cid2, variables=cv2)]
     nothing_for(db)
 
     # 7. A releases: C and the customer stay; A goes to WORK with the call kept for wrap-up
     da.send("ReleaseCall", {"dialogId": did2}, rid="a-rel")
-    assert da.events() == [dropped(a, did2, rid="a-rel"), state(a, "WORK", rid="a-rel")]
-    assert dc.events() == [inbound(c, did2, "ACTIVE", "5556002", [three[0], three[2]], "CONFERENCE", variables=cv2)]
+    a_wrap = inbound(a, did2, "WRAP_UP", "5556002", [three[0], three[2], party(a.ext, "WRAP_UP")], "CONFERENCE",
+                     prev=cid2, variables=cv2)
+    assert da.events() == [{**a_wrap, "requestId": "a-rel"}, state(a, "WORK", rid="a-rel")]
+    assert dc.events() == [inbound(c, did2, "ACTIVE", "5556002", [three[0], three[2]], "CONFERENCE", prev=cid2,
+                                   variables=cv2)]
     da.send("getdialogstate", {"dialogId": did2}, rid="a-gd")
     assert da.events() == [dialog_state(a, did2, "WRAP_UP", rid="a-gd")]
 
@@ -130,18 +134,18 @@ def test_inbound_transfer_then_conference_then_wrap_up(desks, team, customer):
     [codes] = da.events()
     [complaint] = [k for r in codes["reasonCodes"] for k, v in r.items() if v == "Complaint"]
     da.send("wrapup", {"wrapupReason": complaint, "dialogId": did2}, rid="a-wrap")
-    assert da.events() == [dropped(a, did2, rid="a-wrap")]
+    assert da.events() == [{**a_wrap, "requestId": "a-wrap"}]
     assert da.state()["state"] == "WORK"
     da.send("MakeReady", rid="a-ready2")
-    assert da.events() == [dropped(a, did2, rid="a-ready2"), state(a, "READY", rid="a-ready2")]
+    assert da.events() == [dropped(a, did2, prev=cid2, rid="a-ready2"), state(a, "READY", rid="a-ready2")]
     da.send("getdialogstate", {"dialogId": did2}, rid="a-gd2")
     assert da.events() == [dialog_state(a, did2, "NOT_FOUND", rid="a-gd2")]
 
     # 9. the others hang up; nobody hears of anyone else's calls
     dc.send("ReleaseCall", {"dialogId": did2})
-    assert dc.events() == [dropped(c, did2), state(c, "NOT_READY")]
+    assert dc.events() == [dropped(c, did2, prev=cid2), state(c, "NOT_READY")]
     db.send("ReleaseCall", {"dialogId": did})
-    assert db.events() == [dropped(b, did), state(b, "NOT_READY")]
+    assert db.events() == [dropped(b, did, prev=cid), state(b, "NOT_READY")]
     nothing_for(da)
     for d in (da, db, dc):
         assert all(e.get("agentId") in (d.agent.id, None) for e in d.client.events), d.agent

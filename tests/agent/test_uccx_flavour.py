@@ -82,7 +82,11 @@ def test_sign_out_from_ready_and_no_pending_state(desks, team, customer):
     for command, params in (("MakeNotReady", {}), ("MakeNotReadyWithReason", {"reasonCode": "3"}),
                             ("MakeReady", {}), ("makeworknotready", {})):
         d.send(command, params, rid=command)
-        refused(d, {"errorCode": "CF_RESOURCE_BUSY", "finesseErrorData": "33"}, command)
+        # Finesse guide, User-Change Agent State (UCCX): READY during an ICD call is 265
+        if command == "MakeReady":
+            refused(d, {"errorCode": "CF_INVALID_AGENT_WORKMODE", "finesseErrorData": "265"}, command)
+        else:
+            refused(d, {"errorCode": "CF_RESOURCE_BUSY", "finesseErrorData": "33"}, command)
         now = d.state()
         assert now == state(a, "TALKING", pending="", rid=now["requestId"])
     d.send("ReleaseCall", {"dialogId": did}, rid="rel")
@@ -133,21 +137,28 @@ def test_transfer_with_required_wrap_up(desks, site, customer):
         inbound(b, cid, "ALERTING", a.ext, [party(a.ext, "INITIATED"), party(b.ext, "ALERTING")], "CONSULT",
                 prev=did, variables=ccv)]
     db.send("AnswerCall", {"dialogId": cid})
-    assert [(e["type"], e["state"]) for e in db.events()] == [("InboundCall", "ACTIVE"), ("State", "TALKING")]
+    # a consult is a non-ICD call on UCCX: the consulted agent's state does not change
+    assert [(e["type"], e["state"]) for e in db.events()] == [("InboundCall", "ACTIVE")]
     da.events()
     da.send("TransferCall", {"extension": a.ext, "dialogId": did}, rid="x")
-    assert da.events() == [dropped(a, cid, prev=did, rid="x"), dropped(a, did, rid="x"), state(a, "WORK", rid="x")]
+    got = da.events()
+    assert got[0] == dropped(a, cid, prev=did, rid="x") and got[2] == state(a, "WORK", rid="x")
+    assert (got[1]["type"], got[1]["dialogId"], got[1]["state"], got[1]["prevDialogId"]) == (
+        "InboundCall", did, "WRAP_UP", cid)
+    # the customer's (ICD) call now bears B's state: TALKING
     assert db.events() == [dropped(b, cid, prev=did),
                            inbound(b, did, "ACTIVE", "5557004", [cust("5557004"), party(b.ext, "ACTIVE")], "TRANSFER",
-                                   variables=cv)]
+                                   prev=cid, variables=cv),
+                           state(b, "TALKING")]
     da.send("getdialogstate", {"dialogId": did}, rid="gd")
     assert da.events() == [dialog_state(a, did, "WRAP_UP", rid="gd")]
     da.send("wrapup", {"wrapupReason": "Transfer call", "dialogId": did}, rid="wu")
-    assert da.events() == [dropped(a, did, rid="wu")]
+    assert [(e["type"], e["state"], e["requestId"]) for e in da.events()] == [("InboundCall", "WRAP_UP", "wu")]
     da.send("MakeReady", rid="rd")
-    assert da.events() == [dropped(a, did, rid="rd"), state(a, "READY", rid="rd")]
+    assert da.events() == [dropped(a, did, prev=cid, rid="rd"), state(a, "READY", rid="rd")]
     # B's leg of the customer's call is REQUIRED too: B (NOT_READY before) goes to WORK
     customer.hangup(did)
-    assert db.events() == [dropped(b, did), state(b, "WORK")]
+    got = db.events()
+    assert [(e["type"], e["state"]) for e in got] == [("InboundCall", "WRAP_UP"), ("State", "WORK")]
     db.send("MakeNotReady")
-    assert db.events() == [dropped(b, did), state(b, "NOT_READY")]
+    assert db.events() == [dropped(b, did, prev=cid), state(b, "NOT_READY")]

@@ -60,6 +60,9 @@ def test_hold_a_held_call_and_retrieve_an_active_one(desks, team, customer, tran
         state(a, "TALKING", rid=d.rid("r1"))]
 
 
+CONFERENCE_FAILURE = {"errorCode": "GENERAL_ERROR", "finesseErrorType": "Generic Error", "finesseErrorData": "20999"}
+
+
 @pytest.mark.parametrize("command", ["TransferCall", "Conferencecall"])
 
 
@@ -69,13 +72,17 @@ def test_transfer_or_conference_without_a_consult(desks, team, customer, command
     d.login(ready=True)
     did = answered(d, customer, team, "5554003")
     d.send(command, {"extension": a.ext, "dialogId": did}, rid="x")
-    refused(d, CALL_FAILURE, "x")
+    # UCCE answers a refused conference in prose (Finesse guide 12.5(1) p. 86)
+    failure = CONFERENCE_FAILURE if command == "Conferencecall" else CALL_FAILURE
+    err = refused(d, failure, "x")
+    if command == "Conferencecall":
+        assert err["errorDescription"].startswith("<ConferenceCallCommand>: Conference failed")
     unchanged(d, "TALKING", did, "ACTIVE")
     # held, but still no consult call
     d.send("HoldCall", {"dialogId": did})
     d.events()
     d.send(command, {"extension": a.ext, "dialogId": did}, form="legacy")
-    refused(d, CALL_FAILURE, None)
+    refused(d, failure, None)
     unchanged(d, "HOLD", did, "HELD")
 
 
@@ -111,7 +118,8 @@ def test_consult_while_consulting_and_release_a_ringing_acd_call(desks, team, cu
     assert b.ext in err["errorDescription"]
     unchanged(da, "TALKING", did, "HELD")
     da.send("TransferCall", {"extension": a.ext, "dialogId": did}, rid="t")
-    assert da.events() == [dropped(a, cid, prev=did, rid="t"), dropped(a, did, rid="t"), state(a, "READY", rid="t")]
+    assert da.events() == [dropped(a, cid, prev=did, rid="t"), dropped(a, did, prev=cid, rid="t"),
+                           state(a, "READY", rid="t")]
 
 
 # The spec's command tables: category of each command below.
@@ -312,19 +320,22 @@ def test_wrong_agent_state_requests(desks, team, customer):
 
 
 def test_call_to_a_number_that_cannot_ring(desks, team):
-    """MakeCall to an unknown short number: the call fails (stateCause BAD_DESTINATION)
-    and the agent's state never changes."""
+    """MakeCall to an unknown short number: the call fails (stateCause BAD_DESTINATION):
+    the spec's Error BAD_DESTINATION, the call reported FAILED once, and the agent's
+    state never changes."""
     a = team.agents[0]
     d = desks(a, "tcp", "named")
     d.login()
     d.send("MakeCall", {"number": "4321"}, rid="mc")
     events = d.events()
     did = events[0]["dialogId"]
+    error = events[1]
+    assert (error["type"], error["errorCode"], error["errorOrigin"], error["requestId"]) == (
+        "Error", "BAD_DESTINATION", "Finesse", "mc")
     assert events == [
-        inbound(a, did, "INITIATING", a.ext, [party(a.ext, "INITIATING")], "AGENT_INSIDE", rid="mc"),
+        inbound(a, did, "INITIATING", a.ext, [party(a.ext, "INITIATING")], "AGENT_INSIDE", rid="mc"), error,
         {"type": "InboundCall", "dialogId": did, "prevDialogId": None, "state": "FAILED", "agentId": a.id,
-         "requestId": "mc"},
-        dropped(a, did, rid="mc")]
+         "requestId": "mc"}]
     unchanged(d, "NOT_READY", did, "NOT_FOUND")
 
 

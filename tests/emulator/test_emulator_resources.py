@@ -37,7 +37,10 @@ def test_team_notifications_need_an_explicit_subscription(finesse_emulator, fine
                                "member-login").status_code == 202
     n = sup_sub.wait_for(lambda n: n.node == f"{API}/Team/1/Users" and n.find("data/user/loginId") == "1001",
                          what="team member notification")
-    assert n.event == "PUT" and n.source == f"{API}/Team/1/Users" and n.request_id == ""
+    # the guide's Team notification: source the member's User, data its summary User
+    # (no extension, no pendingState)
+    assert n.event == "PUT" and n.source == f"{API}/User/1001" and n.request_id == ""
+    assert n.find("data/user/extension") is None and n.find("data/user/pendingState") is None
     assert n.find("data/user/state") == "NOT_READY"
     # 1002's login happened before the subscription: nothing about it arrived
     assert not any(x.node.startswith(f"{API}/Team/") and x.find("data/user/loginId") == "1002"

@@ -63,7 +63,7 @@ def accepted_events(flavour, a, dialog, kind, list_id, rid):
     dialling_call = inbound(a, dialog, "INITIATED", a.ext, [party(a.ext, "INITIATED"), party(CUSTOMER, "ALERTING",
                                                                                            agent=False)],
                             kind, variables=dialling, rid=rid)
-    dialling_call["callVariables"][-1] = {"ani": a.ext}
+    dialling_call["callVariables"][10] = {"ani": a.ext}
     return out + [dialling_call, state(a, "TALKING", rid=rid)]
 
 
@@ -176,7 +176,7 @@ def test_reclassify_an_outbound_call(gc, flavour, team, desks, customer):
     r, events = desk.do("RECLASSIFYCALL", {"targetMediaAddress": a.ext, "dialogId": dialog, "value": "ANS_MACHINE"})
     expected = inbound(a, dialog, "ACTIVE", a.ext, [party(a.ext, "ACTIVE"), party(CUSTOMER, "ACTIVE", agent=False)],
                        preview_kind(flavour), variables=ba_vars(flavour, "PREVIEW_OUTBOUND", list_id), rid=r)
-    expected["callVariables"][-1] = {"ani": a.ext}
+    expected["callVariables"][10] = {"ani": a.ext}
     assert events == [expected]
     r, events = desk.do("RECLASSIFYCALL", {"targetMediaAddress": a.ext, "dialogId": dialog, "value": "SPAM"})
     assert [e["errorCode"] for e in events] == ["PLEASE_RETRY"]  # not one of Finesse's classifications

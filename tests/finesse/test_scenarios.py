@@ -151,7 +151,7 @@ def test_inbound_call_answer_release(pair):
     (events,) = run_both(pair, sc_inbound_answer_release, 2)
     new = next(event_obj(e) for e in events if event_type(e) == "NewInboundCall")
     assert new["fromAddress"] == "5551234" and new["callType"] == "ACD_IN"
-    assert new["callVariables"][0] == {"callVariable1": "Gold"} and new["callVariables"][-1] == {"ani": "5551234"}
+    assert new["callVariables"][0] == {"callVariable1": "Gold"} and new["callVariables"][10] == {"ani": "5551234"}
     active = next(event_obj(e) for e in events if event_type(e) == "InboundCall" and event_obj(e)["state"] == "ACTIVE")
     assert active["participantsCount"] == "2"
     assert {p["mediaAddress"] for p in active["participants"]} == {"5551234", "2021"}

@@ -29,13 +29,16 @@ def test_agent_to_agent_call(make_cc, flavour):
     assert d.call_variables == {f"callVariable{i}": "" for i in range(1, 11)}
     assert leg(d, "1001").actions == ["DROP", "UPDATE_CALL_DATA"]
     assert leg(d, "1002").actions == ["ANSWER", "UPDATE_CALL_DATA"]
-    # the caller talks, the callee's state does not change while it rings
-    assert cc.get_user("1001").state == "TALKING" and cc.get_user("1002").state == "NOT_READY"
+    # the caller talks, the callee's state does not change while it rings; UCCX: an
+    # agent-to-agent (non-ICD) call changes neither agent's state (Finesse guide 12.5(1),
+    # User - Change Agent State: "The agent remains in NOT_READY state")
+    talking_ = "TALKING" if flavour == "UCCE" else "NOT_READY"
+    assert cc.get_user("1001").state == talking_ and cc.get_user("1002").state == "NOT_READY"
     rec.clear()
     cc.dialog_action("1002", did, "ANSWER", request_id="ans")
     assert cc.get_dialog(did).state == "ACTIVE"
     assert [p.state for p in cc.get_dialog(did).participants] == ["ACTIVE", "ACTIVE"]
-    assert cc.get_user("1002").state == "TALKING"
+    assert cc.get_user("1002").state == talking_
     assert rec.changes("1001") == [("PUT", did, "ACTIVE")] and rec.changes("1002") == [("PUT", did, "ACTIVE")]
     cc.dialog_action("1001", did, "DROP")
     assert cc.get_dialogs("1001") == [] and cc.get_dialogs("1002") == []
@@ -64,7 +67,9 @@ def test_call_to_bad_destination_fails(make_cc, to, cause):
     login(cc, "1001")
     rec.clear()
     did = cc.make_call("1001", to, request_id="x")
-    assert rec.changes("1001") == [("POST", did, "INITIATING"), ("PUT", did, "FAILED"), ("DELETE", did, "DROPPED")]
+    # Finesse: the failed dialog is PUT DROPPED, then DELETEd
+    assert rec.changes("1001") == [("POST", did, "INITIATING"), ("PUT", did, "FAILED"), ("PUT", did, "DROPPED"),
+                                   ("DELETE", did, "DROPPED")]
     failed = rec.dialogs("1001")[1].dialog
     assert (leg(failed, "1001").state, leg(failed, "1001").state_cause) == ("FAILED", cause)
     assert rec.users("1001") == [] and cc.get_user("1001").state == "NOT_READY"
@@ -162,8 +167,11 @@ def test_actions_in_the_wrong_state_are_async_errors(make_cc, action):
     before = cc.get_dialog(did)
     rec.clear()
     assert cc.dialog_action("1001", did, action, request_id="w") is None
+    want = ("CF_INVALID_OBJECT_STATE", "Call Operation Failure", "22")
+    if action == "CONFERENCE":  # UCCE answers in prose (Finesse guide 12.5(1) p. 86)
+        want = ("GENERAL_ERROR", "Generic Error", "20999")
     assert [(e.agent_id, e.error_code, e.error_type, e.error_data, e.source, e.request_id) for e in rec.errors()] == [
-        ("1001", "CF_INVALID_OBJECT_STATE", "Call Operation Failure", "22", f"/finesse/api/Dialog/{did}", "w")]
+        ("1001", *want, f"/finesse/api/Dialog/{did}", "w")]
     assert len(rec.events) == 1
     assert cc.get_dialog(did) == before and cc.get_user("1001").state == "TALKING"
 
@@ -268,7 +276,9 @@ def test_consult_call(make_cc, flavour):
     # nothing to transfer to before the consulted agent answers
     assert acts(cc, did, "1001") == ["DROP", "UPDATE_CALL_DATA"]
     cc.dialog_action("1002", cid, "ANSWER")
-    assert cc.get_dialog(cid).state == "ACTIVE" and cc.get_user("1002").state == "TALKING"
+    # UCCX: the consult is a non-ICD call for the consulted agent: its state stays
+    consulted = "TALKING" if flavour == "UCCE" else "READY"
+    assert cc.get_dialog(cid).state == "ACTIVE" and cc.get_user("1002").state == consulted
     assert acts(cc, did, "1001") == ["DROP", "TRANSFER", "CONFERENCE", "UPDATE_CALL_DATA"]
     rec_ = ["START_RECORDING"] if flavour == "UCCX" else []
     assert acts(cc, cid, "1001") == ["HOLD", "DROP", "SEND_DTMF"] + rec_ + ["TRANSFER", "CONFERENCE", "UPDATE_CALL_DATA"]
@@ -287,7 +297,7 @@ def test_consult_to_bad_destination_leaves_the_call_held(make_cc):
     rec.clear()
     cid = cc.dialog_action("1001", did, "CONSULT_CALL", to_address="4242")
     assert rec.changes("1001") == [("PUT", did, "ACTIVE"), ("POST", cid, "INITIATING"), ("PUT", cid, "FAILED"),
-                                   ("DELETE", cid, "DROPPED")]
+                                   ("PUT", cid, "DROPPED"), ("DELETE", cid, "DROPPED")]
     assert cc.get_dialog(did).participant("1001").state == "HELD"
     assert cc.get_user("1001").state == "HOLD"
     cc.dialog_action("1001", did, "RETRIEVE")
@@ -302,9 +312,11 @@ def test_transfer(make_cc, flavour):
     cid = consult(cc, did)
     rec.clear()
     cc.dialog_action("1001", did, "TRANSFER", target_media_address="1001", request_id="t")
-    assert rec.changes("1001") == [("DELETE", cid, "DROPPED"), ("DELETE", did, "DROPPED")]
+    assert rec.changes("1001") == [("DELETE", cid, "DROPPED"), ("PUT", did, "DROPPED"), ("DELETE", did, "DROPPED")]
     assert rec.changes("1002") == [("DELETE", cid, "DROPPED"), ("POST", did, "ACTIVE")]
     d = cc.get_dialog(did)
+    # the surviving dialog names the consult in <secondaryId> (its associatedDialogUri is empty)
+    assert (d.secondary_id, d.associated_dialog_id) == (cid, None)
     assert d.call_type == "TRANSFER" and d.call_variables["callVariable2"] == "keep"
     assert [(p.media_address, p.state) for p in d.participants] == [("5550100", "ACTIVE"), ("1002", "ACTIVE")]
     assert cc.get_user("1001").state == "READY" and cc.get_user("1002").state == "TALKING"
@@ -375,7 +387,7 @@ def test_participant_drop_ucce(make_cc):
     cc.dialog_action("1001", did, "CONFERENCE")
     rec.clear()
     cc.dialog_action("1001", did, "PARTICIPANT_DROP", target_media_address="1002")
-    assert rec.changes("1002") == [("DELETE", did, "DROPPED")]
+    assert rec.changes("1002") == [("PUT", did, "DROPPED"), ("DELETE", did, "DROPPED")]
     assert [p.media_address for p in cc.get_dialog(did).participants] == ["5550100", "1001"]
     assert cc.get_user("1002").state == "NOT_READY"
 
@@ -415,7 +427,7 @@ def test_single_step_transfer_ucce(make_cc):
     login(cc, "1002")
     rec.clear()
     cc.dialog_action("1001", did, "TRANSFER_SST", to_address="1002", request_id="sst")
-    assert rec.changes("1001") == [("DELETE", did, "DROPPED")]
+    assert rec.changes("1001") == [("PUT", did, "DROPPED"), ("DELETE", did, "DROPPED")]
     assert rec.changes("1002") == [("POST", did, "ALERTING")]
     d = cc.get_dialog(did)
     assert (d.call_type, [(p.media_address, p.state) for p in d.participants]) == (

@@ -42,7 +42,7 @@ def test_ucce_preview_reject_close(make_cc, action):
     did = cc.place_preview("1001", kind="OUTBOUND_CALLBACK_PREVIEW")
     rec.clear()
     cc.dialog_action("1001", did, action)
-    assert rec.changes("1001") == [("DELETE", did, "DROPPED")]
+    assert rec.changes("1001") == [("PUT", did, "DROPPED"), ("DELETE", did, "DROPPED")]
     assert cc.get_user("1001").state == "READY" and cc.get_dialogs("1001") == []
 
 

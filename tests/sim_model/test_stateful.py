@@ -373,6 +373,11 @@ class ModelMachine(RuleBasedStateMachine):
                 assert p.media_address_type == "AGENT_DEVICE"
                 passive = d.call_type == "SUPERVISOR_MONITOR" and d.from_address != ext
                 stateless = d.call_type == "SUPERVISOR_MONITOR" and not passive and self.flavour == "UCCX"
+                # UCCX: a call without a queue that is not an outbound campaign call is
+                # non-ICD: it bears no agent state
+                stateless = stateless or (self.flavour == "UCCX" and not (d.queue_number or d.queue_name)
+                                          and not d.call_type.startswith("OUTBOUND")
+                                          and not any(k.startswith("BA") for k in d.call_variables))
                 if passive:
                     assert p.actions == []
                 if not passive and not stateless:

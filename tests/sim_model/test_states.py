@@ -223,8 +223,11 @@ def test_uccx_ready_while_talking_is_refused(make_cc):
     rec.clear()
     for state in ("READY", "NOT_READY", "WORK"):
         cc.change_state("1001", state, request_id=state)
-    assert error_of(rec, "1001") == [("CF_RESOURCE_BUSY", "Invalid State", "33", "/finesse/api/User/1001", s)
-                                     for s in ("READY", "NOT_READY", "WORK")]
+    # Finesse guide, User-Change Agent State (UCCX): READY during an ICD call is 265
+    # CF_INVALID_AGENT_WORKMODE; the model refuses the other states with 33
+    assert error_of(rec, "1001") == [
+        ("CF_INVALID_AGENT_WORKMODE", "Invalid State", "265", "/finesse/api/User/1001", "READY")] + [
+        ("CF_RESOURCE_BUSY", "Invalid State", "33", "/finesse/api/User/1001", s) for s in ("NOT_READY", "WORK")]
     assert rec.users() == []
     u = cc.get_user("1001")
     assert (u.state, u.pending_state) == ("TALKING", "")
@@ -299,7 +302,7 @@ def test_force_logout_drops_calls(make_cc):
     cc.force_logout("1001", request_id="f")
     u = cc.get_user("1001")
     assert (u.state, u.reason_code.id) == ("LOGOUT", "255")
-    assert rec.changes("1001") == [("DELETE", did, "DROPPED")]
+    assert rec.changes("1001") == [("PUT", did, "DROPPED"), ("DELETE", did, "DROPPED")]
     assert cc.get_dialogs("1001") == []
     with pytest.raises(CCError):
         cc.get_dialog(did)

@@ -35,7 +35,8 @@ def test_silent_monitor(make_cc, flavour):
     # end it
     rec.clear()
     cc.dialog_action("1100", mid, "DROP", target_media_address="1100")
-    assert rec.changes("1100") == [("DELETE", mid, "DROPPED")] and rec.changes("1001") == [("DELETE", mid, "DROPPED")]
+    assert rec.changes("1100") == [("PUT", mid, "DROPPED"), ("DELETE", mid, "DROPPED")]
+    assert rec.changes("1001") == [("PUT", mid, "DROPPED"), ("DELETE", mid, "DROPPED")]
     assert cc.get_user("1100").state == "NOT_READY" and [d.id for d in cc.get_dialogs("1001")] == [did]
 
 

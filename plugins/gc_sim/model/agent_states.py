@@ -152,7 +152,13 @@ class AgentStates:
             if state == S.LOGOUT:
                 return self._async_error(requester, E.E_INVALID_OBJECT_STATE, src)
             if self.flavour == FLAVOUR_UCCX:
-                return self._async_error(requester, E.E_RESOURCE_BUSY, src)
+                # Finesse guide, User-Change Agent State (UCCX): a pending READY during
+                # an ICD call is refused with 265 CF_INVALID_AGENT_WORKMODE, during a
+                # non-ICD call with 33 CF_RESOURCE_BUSY.
+                icd = any(self._calls[cid].queue_id is not None or self._calls[cid].outbound
+                          for cid in a.calls if cid in self._calls)
+                err = E.E_INVALID_WORKMODE if icd and state == S.READY else E.E_RESOURCE_BUSY
+                return self._async_error(requester, err, src)
             if state in S.WRAP_STATES:
                 kinds = set(a.period_kinds) | {p.kind for p in self._legs(a) if p.state in CONNECTED}
                 if not S.wrap_up_allowed(kinds, a.d.wrap_up_on_incoming, a.d.wrap_up_on_outgoing):

@@ -78,8 +78,14 @@ class CallActions:
         call.originator = a.extension
         call.call_type = call.call_type if call.call_type != AGENT_INSIDE else (
             AGENT_OUT if kind == "external" else AGENT_INSIDE)
+        # UCCX: calls UCCX did not route (non-ICD: agent-to-agent, outside numbers,
+        # consults) leave the agents' states as they are (Finesse guide 12.5(1), User -
+        # Change Agent State: "Coresident Finesse with Unified CCX: Finesse does not send
+        # a User notification. The agent remains in NOT_READY state").
+        non_icd = self._non_icd(call)
         pa = Party(a.extension, a.id, INITIATING, now, now,
-                   kind=(S.KIND_OUT if kind == "external" and call.call_type != CONSULT else S.KIND_INTERNAL))
+                   kind=(S.KIND_OUT if kind == "external" and call.call_type != CONSULT else S.KIND_INTERNAL),
+                   stateless=non_icd)
         self._add_party(call, pa)
         call.state = INITIATING
         self._publish(call)
@@ -93,12 +99,17 @@ class CallActions:
         call.state = INITIATED
         self._publish(call)
         if kind == "agent":
-            self._add_party(call, Party(target.extension, target.id, ALERTING, now, now, kind=S.KIND_INTERNAL))
+            self._add_party(call, Party(target.extension, target.id, ALERTING, now, now, kind=S.KIND_INTERNAL,
+                                        stateless=non_icd))
         else:
             self._add_party(call, Party(to, None, ALERTING, now, now))
         call.state = ALERTING
         self._publish(call)
         return call.id
+
+    def _non_icd(self, call: Call) -> bool:
+        """UCCX only: a call the contact center did not route (no queue, not outbound)."""
+        return self.flavour == FLAVOUR_UCCX and call.queue_id is None and not call.outbound
 
     def _resolve(self, address: str):
         """("agent", runtime, "") | ("external", None, "") | ("fail", None, stateCause).
@@ -226,7 +237,11 @@ class CallActions:
                 self._async_error(a.id, fault, f"/finesse/api/Dialog/{did}")
                 return None
             if action not in self._actions(call, party):
-                self._async_error(a.id, E.E_CALL_INVALID_STATE, f"/finesse/api/Dialog/{did}")
+                if action == "CONFERENCE" and self.flavour == FLAVOUR_UCCE:
+                    self._async_error(a.id, E.E_CONFERENCE_REFUSED_UCCE, f"/finesse/api/Dialog/{did}",
+                                      E.CONFERENCE_REFUSED_TEXT)
+                else:
+                    self._async_error(a.id, E.E_CALL_INVALID_STATE, f"/finesse/api/Dialog/{did}")
                 return None
             handler = getattr(self, "_do_" + action.lower())
             return handler(a, call, party, target=target, to=to, params=params)
@@ -317,10 +332,12 @@ class CallActions:
         """Dissolve ``consult`` and put its other party into ``original``; returns it."""
         now = self._clock()
         other = next(p for p in consult.parties if p.agent_id != a.id)
+        original.secondary_id = consult.id
         self._dissolve(consult)
         has_customer = any(not p.is_agent for p in original.parties)
         joined = Party(other.address, other.agent_id, ACTIVE, now, now,
-                       kind=(S.KIND_IN if has_customer else S.KIND_INTERNAL) if other.is_agent else "internal")
+                       kind=(S.KIND_IN if has_customer else S.KIND_INTERNAL) if other.is_agent else "internal",
+                       stateless=other.is_agent and self._non_icd(original))
         self._add_party(original, joined)
         return joined
 

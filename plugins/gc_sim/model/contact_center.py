@@ -47,8 +47,9 @@ for other agents carry "". All objects returned or emitted are fresh copies.
   explicit state request, even when nothing changed, so the caller gets an answer).
 - ``DialogChanged(agent_id, dialog, POST|PUT|DELETE)`` per agent participant: POST when
   the dialog appears in that agent's list, PUT on each change (including a change of
-  the legs' ``actions``), DELETE when it leaves the list (the snapshot then shows dialog
-  state DROPPED and no actions). When the agent goes to wrap-up the dialog is instead
+  the legs' ``actions``); when it leaves the list a PUT with the agent's leg and the
+  dialog DROPPED, then DELETE (as Finesse ends a call; a consult merged by a transfer
+  or conference is only DELETEd). When the agent goes to wrap-up the dialog is instead
   PUT with the agent's leg WRAP_UP (actions [UPDATE_CALL_DATA]) and stays in its list
   until it leaves WORK / WORK_READY (then DELETE).
 - ``TeamMemberChanged(team_id, member)`` for every change of a member of a team.

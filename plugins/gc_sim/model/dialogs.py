@@ -87,6 +87,9 @@ class Call:
     queue_name: str = ""
     queue_number: str = ""
     associated_id: Optional[str] = None
+    # the consult call merged into this one by a transfer or conference (Finesse's
+    # <secondaryId>: the surviving dialog names the consult only there)
+    secondary_id: str = ""
     scheduled_callback: Optional[CallbackInfo] = None
     # who has been POSTed this dialog (agent ids, in order)
     viewers: list = field(default_factory=list)
@@ -151,7 +154,7 @@ def snapshot(call: Call, actions_of, *, dialog_state: Optional[str] = None,
         call_variables=dict(call.call_variables), wrap_up_reason=call.wrap_up_reason,
         dialed_number=call.dialed_number, dnis=call.dnis, queue_name=call.queue_name,
         queue_number=call.queue_number, associated_dialog_id=call.associated_id,
-        secondary_id="", media_type="Voice", start_time=call.start_time,
+        secondary_id=call.secondary_id, media_type="Voice", start_time=call.start_time,
         scheduled_callback=CallbackInfo(cb.callback_time, cb.callback_number) if cb else None)
 
 

@@ -146,7 +146,11 @@ class Engine:
                 a.remnant = snap
                 self._emit_dialog(a.id, copy_dialog(snap), "PUT")
             else:
-                self._emit_dialog(a.id, self._snap_without(call, p, DROPPED), "DELETE")
+                # Finesse ends a call for an agent with a PUT (the agent's participant
+                # and the dialog DROPPED), then takes it off the list with a DELETE.
+                snap = self._snap_without(call, p, DROPPED)
+                self._emit_dialog(a.id, copy_dialog(snap), "PUT")
+                self._emit_dialog(a.id, snap, "DELETE")
         # a monitored agent leaving its call ends the monitoring
         if call.call_type != SUPERVISOR_MONITOR:
             m = self._monitor_of(a.id)
@@ -275,9 +279,10 @@ class Engine:
     def _emit_dialog(self, agent_id: str, dialog: Dialog, change: str) -> None:
         self._emit(DialogChanged(agent_id, dialog, change, self._rid_for(agent_id)))
 
-    def _async_error(self, agent_id: str, err: tuple, source: str) -> None:
+    def _async_error(self, agent_id: str, err: tuple, source: str, description: str = "") -> None:
+        """An asynchronous refusal; ``description``: Finesse's errorMessage when it is prose."""
         code, etype, data = err
-        self._emit(AgentError(agent_id, code, etype, data, self._rid_for(agent_id), source))
+        self._emit(AgentError(agent_id, code, etype, data, self._rid_for(agent_id), source, description))
 
     def _rid_for(self, agent_id: str) -> str:
         return self._rid if agent_id in self._rid_agents else ""

@@ -93,3 +93,9 @@ E_INVALID_LOGON_DEVICE = ("CF_INVALID_LOGON_DEVICE_SPECIFIED", "Invalid Device",
 E_DEVICE_BUSY = ("CF_INVALID_LOGON_DEVICE_SPECIFIED", "Device Busy", "")
 E_INVALID_CALLED_DEVICE = ("CF_INVALID_CALLED_DEVICE", "Call Operation Failure", "")
 E_CALLED_DEVICE_BUSY = ("CF_RESOURCE_BUSY", "Call Operation Failure", "33")
+# UCCE answers a refused CONFERENCE in prose (Finesse guide 12.5(1) p. 86, "stand-alone
+# Finesse with Unified CCE"); UCCX answers E_CALL_INVALID_STATE's code. The prose is the
+# guide's; the model emits it as the AgentError's description.
+E_CONFERENCE_REFUSED_UCCE = ("GENERAL_ERROR", "Generic Error", "20999")
+CONFERENCE_REFUSED_TEXT = ("<ConferenceCallCommand>: Conference failed...causes include agent already has a "
+                           "consult call or conferencing a non-conference controller.")
