@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -68,8 +69,21 @@ def to_toml(sections: dict) -> str:
     return tomli_w.dumps(nested)
 
 
+# What GC logs (gc_core.app, with gc.validate_events on) when an event it sends fails
+# its own schema. Test suites fail on it: see GCProcess.schema_problems.
+SCHEMA_LOG_MARK = "outgoing event breaks its schema"
+# Problems found in the log of a process when it stopped, not yet collected.
+stopped_schema_problems: list = []
+
+
 class GCProcess:
-    """``gc serve`` as a child process. Use as a context manager or call stop()."""
+    """``gc serve`` as a child process. Use as a context manager or call stop().
+
+    ``GCProcess.live`` holds every process started (weakly); ``schema_problems()``
+    returns the log lines about outgoing events that failed their schema since the
+    last call, so a suite can fail the test that caused one (tests/conftest.py)."""
+
+    live: "weakref.WeakSet[GCProcess]" = weakref.WeakSet()
 
     def __init__(self, config: Optional[dict] = None, *, extra_args: Iterable[str] = (),
                  env: Optional[dict] = None, workdir: Optional[Path] = None, start_timeout: float = 20.0):
@@ -84,6 +98,8 @@ class GCProcess:
         self.config_path.write_text(to_toml(config))
         self.log_path = self.dir / "gc.log"
         self._log = open(self.log_path, "wb")
+        self._checked = 0
+        GCProcess.live.add(self)
         cmd = [sys.executable, "-m", "gc_core.cli", "serve", "--config", str(self.config_path), *extra_args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, env={**os.environ, **(env or {})})
         self.ws_url = self.tcp_address = None
@@ -109,6 +125,19 @@ class GCProcess:
             self._log.flush()
         return self.log_path.read_text(errors="replace")
 
+    def schema_problems(self) -> list[str]:
+        """Log lines since the last call saying an outgoing event failed its schema."""
+        if not self._log.closed:
+            self._log.flush()
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self._checked)
+                new = f.read()
+        except OSError:
+            return []
+        self._checked += len(new)
+        return [line for line in new.decode(errors="replace").splitlines() if SCHEMA_LOG_MARK in line]
+
     def stop(self, timeout: float = 10.0) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -117,7 +146,9 @@ class GCProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
+            stopped_schema_problems.extend(self.schema_problems())
         if self.proc.stdout:
             self.proc.stdout.close()
         return self.proc.returncode
