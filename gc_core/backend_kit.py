@@ -444,7 +444,9 @@ class BackendKit:
         db.call_event(cid, "ALERTING")
         rid = db.send("AnswerCall", dialogId=cid)
         db.call_event(cid, "ACTIVE", rid)
-        db.state("TALKING", rid)
+        # UCCE: the consulted agent goes TALKING; UCCX: a consult is a non-ICD call and
+        # leaves its state (Finesse guide 12.5(1), User - Change Agent State)
+        assert db.now()["state"] in ("TALKING", "NOT_READY")
         da.call_event(cid, "ACTIVE")
         return da, db, did, cid, number
 
@@ -501,9 +503,10 @@ class BackendKit:
         got = variables_of(ring)
         expected = {f"callVariable{i}": "" for i in range(1, 11)} | sent | {"ani": number}
         assert got == expected, ring
-        # the spec's order: callVariable1..10, then named variables, then ani
+        # the spec's order: callVariable1..10, then ani (11th in every sample), then the
+        # other variables in Finesse's order
         names = [k for item in ring["callVariables"] for k in item]
-        assert names[:10] == [f"callVariable{i}" for i in range(1, 11)] and names[-1] == "ani", names
+        assert names[:11] == [f"callVariable{i}" for i in range(1, 11)] + ["ani"], names
         rid = d.send("AnswerCall", dialogId=did)
         d.call_event(did, "ACTIVE", rid)
         offered, controls = d.offers(did, "UPDATE_CALL_DATA")

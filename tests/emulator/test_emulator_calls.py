@@ -56,7 +56,10 @@ def test_make_call_answer_hold_retrieve_drop(finesse_emulator, agents):
     assert party(d2, "1002").findtext("state") == "ACTIVE"
     assert "HOLD" in actions(d2, "1002")
     dialog_update(s1, "1001", "PUT", "", state="ACTIVE")
-    user_update(s2, "1002", state="TALKING")
+    if finesse_emulator.flavour == "UCCE":
+        user_update(s2, "1002", state="TALKING")
+    else:  # an agent-to-agent (non-ICD) call leaves UCCX agents' states alone
+        assert xml(f2.get("/User/1002")).findtext("state") == "NOT_READY"
 
     assert dialog_put(f1, did, "HOLD", request_id="hold").status_code == 202
     _, d = dialog_update(s1, "1001", "PUT", "hold")
