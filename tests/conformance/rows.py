@@ -254,7 +254,9 @@ def _ring(c: Ctx) -> None:
 def _answer(c: Ctx, desk: Optional[Desk] = None, dialog_id: Optional[str] = None) -> None:
     desk, dialog_id = desk or c.desk, dialog_id or c.dialog
     rid = desk.ask("AnswerCall", [("dialogId", dialog_id)])
-    desk.expect("State", rid, state="TALKING")
+    # UCCX: a consult (non-ICD) call leaves the consulted agent's state as it was
+    # (Finesse guide 12.5(1), User - Change Agent State): the answer is the call event
+    desk.expect("InboundCall", rid, dialogId=dialog_id, state="ACTIVE")
 
 
 def s_fresh(c):

@@ -148,7 +148,9 @@ def test_cf_agent_account_locked_out_and_subscription_failed(sim, opened):
 def test_cf_resource_busy(sim_uccx, opened):
     c = new(sim_uccx, opened)
     s_talking(c)
-    c.desk.client.send(f"MakeReady#{c.agent.id}")  # UCCX: no pending READY while talking
+    # UCCX, talking on an ICD call: READY is 265 CF_INVALID_AGENT_WORKMODE, NOT_READY 33
+    # (Finesse guide 12.5(1), User - Change Agent State)
+    c.desk.client.send(f"MakeNotReady#{c.agent.id}")
     check(error(c), "CF_RESOURCE_BUSY")
 
 

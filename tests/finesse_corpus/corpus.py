@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from gc_agent.mappers import MAPPERS as AGENT_MAPPERS
-from gc_core.app import MemberRequests
+from gc_core.app import RequestLedger
 from gc_core.domain import QueueChanged, TeamMemberChanged
 from gc_core.sessions import AgentBinding, Destination
 from gc_core.testing import check_event
@@ -76,7 +76,7 @@ class Replay:
         """``agents``: agent id -> extension of the bound agents. ``supervisor_of``:
         supervisor id -> team id it subscribed to (getteamusers subscribe=true)."""
         self.sessions = _Sessions()
-        self.member_requests = MemberRequests()
+        self.ledger = RequestLedger()
         self.extras: dict = {}
         self.sent: list[tuple[str, dict]] = []
         for agent_id, extension in agents.items():

@@ -306,3 +306,17 @@ def test_force_logout_drops_calls(make_cc):
     assert cc.get_dialogs("1001") == []
     with pytest.raises(CCError):
         cc.get_dialog(did)
+
+
+def test_uccx_non_icd_call_keeps_the_state_and_refuses_ready_with_33(make_cc):
+    """Finesse guide 12.5(1), User - Change Agent State (UCCX): an agent on a non-ICD
+    call stays NOT_READY (no User notification); READY then answers 33 CF_RESOURCE_BUSY."""
+    cc, rec = make_cc("UCCX")
+    login(cc, "1001", "1002")
+    did = cc.make_call("1001", "1002")
+    cc.dialog_action("1002", did, "ANSWER")
+    assert cc.get_user("1001").state == "NOT_READY" and cc.get_user("1002").state == "NOT_READY"
+    rec.clear()
+    cc.change_state("1001", "READY", request_id="r")
+    assert error_of(rec, "1001") == [("CF_RESOURCE_BUSY", "Invalid State", "33", "/finesse/api/User/1001", "r")]
+    assert rec.users() == [] and cc.get_user("1001").state == "NOT_READY"

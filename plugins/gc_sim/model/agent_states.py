@@ -167,6 +167,11 @@ class AgentStates:
             self._publish_user(a, force=True)
             return
         # idle: NOT_READY, READY, WORK, WORK_READY
+        if (self.flavour == FLAVOUR_UCCX and state == S.READY
+                and any(p.state in CONNECTED for p in self._legs(a, include_stateless=True))):
+            # UCCX, talking on a non-ICD call (the state stayed NOT_READY): READY is
+            # refused with 33 CF_RESOURCE_BUSY (Finesse guide, User-Change Agent State)
+            return self._async_error(requester, E.E_RESOURCE_BUSY, src)
         if state == S.LOGOUT:
             ok = (not a.calls) and (forced or S.logout_allowed_from(self.flavour, a.state))
             if not ok:
