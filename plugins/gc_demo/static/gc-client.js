@@ -29,6 +29,113 @@
 (function (root) {
   "use strict";
 
+  /*
+   * Typed events: one typedef per event of gc_core/data/schemas/events (its required
+   * fields; see the schema for the optional ones). tests/ops/test_gc_client_js.py checks
+   * that these stay in step with the schemas.
+   *
+   * @typedef {Object} AgentInfo
+   * @property {string} type
+   * @property {string} firstName
+   * @property {string} lastName
+   * @property {boolean} supervisor
+   * @property {string} wrapUpOnIncoming
+   * @property {string} totalNumberOfTeams
+   * @property {Array} teams
+   * @property {*} team
+   * @property {*} agentId
+   *
+   * @typedef {Object} Agents
+   * @property {string} type
+   * @property {Array} users
+   *
+   * @typedef {Object} ConsultCall
+   * @property {string} type
+   * @property {*} state
+   * @property {*} assDialogId
+   * @property {string} fromAddress
+   * @property {string} toAddress
+   * @property {*} startTime
+   * @property {*} callVariables
+   * @property {Array} participants
+   * @property {string} callType
+   * @property {*} agentId
+   *
+   * @typedef {Object} DialogState
+   * @property {string} type
+   * @property {*} dialogId
+   * @property {string} state
+   * @property {*} agentId
+   *
+   * @typedef {Object} Error
+   * @property {string} type
+   * @property {string} errorCode
+   * @property {string} errorOrigin
+   * @property {string} errorDescription
+   *
+   * @typedef {Object} InboundCall
+   * @property {string} type
+   * @property {*} dialogId
+   * @property {*} state
+   * @property {*} prevDialogId
+   *
+   * @typedef {Object} NewInboundCall
+   * @property {string} type
+   * @property {*} dialogId
+   * @property {string} fromAddress
+   * @property {*} callVariables
+   * @property {string} callType
+   * @property {*} agentId
+   *
+   * @typedef {Object} PhoneBook
+   * @property {string} type
+   * @property {Array} phoneBook
+   *
+   * @typedef {Object} QueueStats
+   * @property {string} type
+   *
+   * @typedef {Object} ReasonCodes
+   * @property {string} type
+   * @property {string} category
+   * @property {Array} reasonCodes
+   * @property {*} agentId
+   *
+   * @typedef {Object} State
+   * @property {string} type
+   * @property {*} agentId
+   * @property {*} state
+   * @property {string} reasonCode
+   * @property {string} stateChangeTimeString
+   * @property {string} pendingState
+   * @property {*} stateChangeTime
+   * @property {string} fullName
+   * @property {string} extension
+   * @property {string} label
+   *
+   * @typedef {Object} System
+   * @property {string} type
+   * @property {string} status
+   *
+   * @typedef {Object} TeamAgents
+   * @property {string} type
+   * @property {Array} users
+   *
+   * @typedef {Object} TeamPhoneBook
+   * @property {string} type
+   * @property {Array} phoneBook
+   *
+   * @typedef {Object} ZoomRecording
+   * @property {string} type
+   * @property {*} agentId
+   * @property {string} recording
+   * @property {Object} target
+   *
+   * @typedef {Object} phoneBookContacts
+   * @property {string} type
+   * @property {Array} contact
+   */
+  const EVENT_TYPES = ["AgentInfo", "Agents", "ConsultCall", "DialogState", "Error", "InboundCall", "NewInboundCall", "PhoneBook", "QueueStats", "ReasonCodes", "State", "System", "TeamAgents", "TeamPhoneBook", "ZoomRecording", "phoneBookContacts"];
+
   class GCError extends Error {
     constructor(event) {
       super(`${event.errorCode}: ${event.errorDescription || ""}`);
@@ -163,6 +270,7 @@
     }
   }
 
+  GCClient.EVENT_TYPES = EVENT_TYPES;
   root.GCClient = GCClient;
   root.GCError = GCError;
   if (typeof module !== "undefined" && module.exports) module.exports = {GCClient, GCError};
