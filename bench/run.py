@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["finesse_latency", "broker_scaleout", "readyz", "sim_frame_cost", "failover", "scale"]
+BENCHES = ["finesse_latency", "broker_scaleout", "readyz", "sim_frame_cost", "failover", "scale", "observation"]
 
 
 def load(name: str):

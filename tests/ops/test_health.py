@@ -84,7 +84,7 @@ def test_demo_on_in_the_embedded_default_console_off_unless_enabled(tmp_path):
                                  "supervisor": False, "calls": []}]
         assert st["destinations"] == [{"name": "crm-7", "connections": 1, "backlog": 0, "dropped": 0,
                                        "agents": ["1002"]}]
-        assert [e["request"] for e in st["errors"]] == [{"type": "HoldCall"}]
+        assert [e["request"]["type"] for e in st["errors"]] == ["HoldCall"]
         assert {t["name"] for t in st["transports"]} == {"websocket", "tcp"}
         assert st["totals"]["commands"] == 4 and st["totals"]["errors"] == 1
         assert http_get(base + "/console")[0] == 200  # redirected to /console/
