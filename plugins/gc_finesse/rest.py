@@ -132,6 +132,9 @@ def shared_http(settings: "FinesseSettings") -> requests.Session:
     session.verify = settings.verify
     session.cookies.set_policy(_NoCookies())
     session.headers.update({"Accept": XML})
+    # (host, port) -> monotonic time of the last HTTP answer from that node, whoever
+    # asked: the health probe does not call a node dead that answers others meanwhile
+    session.last_answer = {}
     return session
 
 
@@ -213,6 +216,8 @@ class RestClient:
                                              timeout=timeout, allow_redirects=False, auth=self.auth)
                 finally:
                     self.on_response(method, resp.status_code if resp is not None else 0, time.monotonic() - t0)
+                    if resp is not None and hasattr(self.http, "last_answer"):
+                        self.http.last_answer[(node.host, node.port)] = time.monotonic()
             except requests.exceptions.ConnectTimeout:
                 # Nothing reached Finesse: safe to try again, whatever the method.
                 if attempt <= retries:

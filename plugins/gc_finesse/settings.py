@@ -32,9 +32,10 @@ DEFAULTS = {
     "xmpp_resource": "gc",         # prefix of each stream's resource (never "desktop")
     "xmpp_timeout": 15.0,          # XMPP login + subscription check, seconds
     # XEP-0199 pings, one scheduler for all streams, staggered: each stream is pinged
-    # once per interval (seconds, 0 = off); the first unanswered ping has the node
-    # probed at once, and a stream is dropped after `retries` more.
-    "keepalive_interval": 5.0,
+    # once per interval (seconds, 0 = off; Cisco's desktop: 10 s, 2 retries); the first
+    # unanswered ping has the node's REST side probed at once, and a stream is dropped
+    # after `retries` more.
+    "keepalive_interval": 10.0,
     "keepalive_retries": 2,
     # GET SystemInfo on the node in use every N s, whatever clients do (0 = off); an
     # answer not IN_SERVICE, or none within health_timeout s, is trouble.
