@@ -175,6 +175,7 @@ def gc_login_all(gc: GCProcess, agents: list) -> tuple[float, list]:
     done = threading.Event()
     remaining = [len(agents)]
     lock = threading.Lock()
+    signed: set = set()
 
     def drive(c: GCClient, dest: str, group: list):
         for a in group:
@@ -191,6 +192,8 @@ def gc_login_all(gc: GCProcess, agents: list) -> tuple[float, list]:
             rid = obj.get("requestId", "")
             if event_type(ev) == "AgentInfo" and rid.startswith("l-"):
                 pending.discard(rid[2:])
+                with lock:
+                    signed.add(rid[2:])
             elif event_type(ev) == "Error":
                 print(f"  error: {obj.get('agentId')} {obj.get('errorCode')} {obj.get('errorDescription')}",
                       file=sys.stderr)
@@ -209,7 +212,11 @@ def gc_login_all(gc: GCProcess, agents: list) -> tuple[float, list]:
         t.start()
     for t in threads:
         t.join()
-    return time.monotonic() - t0, list(zip(clients, groups))
+    elapsed = time.monotonic() - t0
+    if len(signed) < len(agents):
+        print(f"  {len(agents) - len(signed)} of {len(agents)} agents did not sign in (errors above); "
+              "the latency phases use the others", file=sys.stderr)
+    return elapsed, [(c, [a for a in g if a in signed]) for c, g in zip(clients, groups)]
 
 
 # -- the bursts -----------------------------------------------------------------------------
@@ -321,8 +328,10 @@ def main(argv: Optional[list] = None) -> dict:
                 for r in readers:
                     out.update(r.arrivals)
                 return out
-            gc_lat = bursts(cluster, agents, args.rounds, gc_arrivals)
-            gc_one = trickle(cluster, agents, args.single, gc_arrivals, args.rounds)
+            live = [a for _, group in pairs for a in group]
+            results["gc_signed_in"] = len(live)
+            gc_lat = bursts(cluster, live, args.rounds, gc_arrivals)
+            gc_one = trickle(cluster, live, args.single, gc_arrivals, args.rounds)
             for r in readers:
                 r.stop = True
             for r in readers:
