@@ -19,7 +19,7 @@ from . import events
 from .backend import Backend
 from .backends import Backends, label as backend_label
 from .codec import FrameError, decode, encode_event
-from .commands import (SCOPE_AGENT, SCOPE_SYSTEM, CommandRegistry, CommandSpec, Request, Route,
+from .commands import (SCOPE_AGENT, SCOPE_CONNECT, SCOPE_SYSTEM, CommandRegistry, CommandSpec, Request, Route,
                        unavailable_reason)
 from .config import Config
 from .connection import Connection
@@ -27,6 +27,9 @@ from .domain import DomainEvent, SystemStatusChanged
 from .errors import GCError
 from .logs import log_context
 from .heap import HeapFreezer
+from .liveness import Liveness
+from .lockout import LockoutGuard
+from .transport_security import ClientCredential
 from .plugins import PluginManager
 from .resources import schemas_dir
 from .schemas import SchemaRegistry
@@ -193,7 +196,13 @@ class Connector:
         for mapping in hook.gc_event_mappers():
             for cls, fn in (mapping or {}).items():
                 self.mappers.setdefault(cls, []).append(fn)
-        self.sessions = Sessions(gc_conf["licensed_agents"], gc_conf["destination_backlog"])
+        self.client_credential = ClientCredential(gc_conf["client_secret"])
+        self.lockout = LockoutGuard(gc_conf["lockout_window"], gc_conf["lockout_threshold"],
+                                    gc_conf["peer_refusal_limit"])
+        self.liveness = Liveness(self, gc_conf["client_timeout"], gc_conf["orphan_timeout"],
+                                 gc_conf["orphan_policy"])
+        self.sessions = Sessions(gc_conf["licensed_agents"], gc_conf["destination_backlog"],
+                                 gc_conf["max_destinations_per_connection"])
         self.workers = KeyedWorkers(gc_conf["agent_queue"])
         self.ledger = RequestLedger()
         self.validate_events = gc_conf["validate_events"]
@@ -228,6 +237,7 @@ class Connector:
                 transport.start()
                 self.transports.append(transport)
                 log.info("%s listening on %s", transport.name, transport.address)
+        self.liveness.start()
         self._started = True
 
     def stop(self) -> None:
@@ -235,6 +245,7 @@ class Connector:
             return
         log.info("stopping")
         self.heap.stop()
+        self.liveness.stop()
         for transport in self.transports:
             try:
                 transport.stop()
@@ -270,6 +281,7 @@ class Connector:
     def open_connection(self, transport: str, peer: str, write: Callable[[str], None],
                         close: Callable[[], None], max_queue: int) -> Connection:
         conn = Connection(self, transport, peer, write, close, max_queue)
+        conn.authenticated = not self.client_credential.required
         self.connections.add(conn)
         with log_context(transport=transport, peer=peer):
             log.debug("%r opened", conn)
@@ -321,17 +333,62 @@ class Connector:
         with log_context(agentId=request.agent_id, requestId=request.request_id):
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%r request %s", conn, request.safe())
-            if route.spec.scope == SCOPE_SYSTEM:
-                self._run(ctx)
-            elif not self.workers.submit(request.agent_id, lambda: self._run(ctx)):
-                ctx.fail(GCError("PLEASE_RETRY", f"{self.workers.max_pending} commands for agent "
-                                                 f"{request.agent_id} are still waiting: try again"))
-                self._command_done(request.type, ctx.result, started, request.agent_id, conn)
+            self._route(ctx)
+
+    def _route(self, ctx: CommandContext) -> None:
+        """Run a system command now; queue an agent's command behind the agent's earlier
+        ones, unless this connection has no right to it (refused at once, never queued,
+        so it cannot delay or crowd out the agent's own commands)."""
+        conn, request, route = ctx.connection, ctx.request, ctx.route
+        if not conn.authenticated:
+            if route.spec.type in ("Hello", "Beat") and self.client_credential.valid(
+                    request.params.get("clientCredential")):
+                conn.authenticated = True
+            else:
+                ctx.fail(GCError("SUBSCRIPTION_FAILED", "this GC requires a client credential: send Hello with a "
+                                                        "valid params.clientCredential first"
+                                 if not request.params.get("clientCredential") else "the client credential is not valid"))
+                self._command_done(request.type, ctx.result, ctx.started, request.agent_id, conn)
+                return
+        if route.spec.scope == SCOPE_SYSTEM:
+            self._run(ctx)
+            return
+        if route.spec.scope == SCOPE_AGENT and not self._may_command(conn, request.agent_id, route.spec):
+            try:  # (the check is repeated when the command runs)
+                self.sessions.require(conn, request.agent_id)
+            except GCError as exc:
+                ctx.fail(exc)
+                self._command_done(request.type, ctx.result, ctx.started, request.agent_id, conn)
+                return
+        if route.spec.scope == SCOPE_CONNECT:
+            # commands for this agent pipelined behind its Connect wait for its outcome
+            conn.connecting[request.agent_id] += 1
+        conn.work_started()
+        if not self.workers.submit(request.agent_id, lambda: self._run_queued(ctx)):
+            self._queued_done(ctx)
+            ctx.fail(GCError("PLEASE_RETRY", f"{self.workers.max_pending} commands for agent "
+                                             f"{request.agent_id} are still waiting: try again"))
+            self._command_done(request.type, ctx.result, ctx.started, request.agent_id, conn)
 
     def _command_done(self, command: str, result: str, started: float, agent_id: Optional[str],
                       conn: Connection) -> None:
         self.plugins.hook.gc_command_done(command=command, result=result, seconds=time.perf_counter() - started,
                                           agent_id=agent_id, transport=conn.transport)
+
+    def _run_queued(self, ctx: CommandContext) -> None:
+        try:
+            self._run(ctx)
+        finally:
+            self._queued_done(ctx)
+
+    @staticmethod
+    def _queued_done(ctx: CommandContext) -> None:
+        conn, agent_id = ctx.connection, ctx.request.agent_id
+        conn.work_done()
+        if ctx.route.spec.scope == SCOPE_CONNECT:
+            conn.connecting[agent_id] -= 1
+            if conn.connecting[agent_id] <= 0:
+                del conn.connecting[agent_id]
 
     def _run(self, ctx: CommandContext) -> None:
         # in the agent's worker greenlet: its own log context
@@ -370,10 +427,20 @@ class Connector:
             log.exception("handler of %s failed", spec.type)
             ctx.fail(GCError("GENERAL_ERROR", f"internal error while handling {spec.type}"))
 
+    def _may_command(self, conn: Connection, agent_id: Optional[str], spec: CommandSpec) -> bool:
+        """Rights for a command about to queue; a Connect of this connection still
+        running (for the agent, or for a supervisor) lets it queue and decides later."""
+        if agent_id in conn.connecting or (spec.member_ok and conn.connecting):
+            return True
+        binding = self.sessions.agents.get(agent_id or "")
+        if binding is not None and self.sessions.entitled(conn, binding):
+            return True
+        return spec.member_ok and self._supervisor_of(conn, agent_id) is not None
+
     def _supervisor_of(self, conn: Connection, member_id: Optional[str]) -> Optional[AgentBinding]:
-        """A supervisor connected on this connection's destinations whose team has ``member_id``."""
+        """A supervisor this connection is entitled to whose team has ``member_id``."""
         for binding in list(self.sessions.agents.values()):
-            if not binding.supervisor or binding.destination.name not in conn.destinations:
+            if not binding.supervisor or not self.sessions.entitled(conn, binding):
                 continue
             for team_id in binding.supervised_teams:
                 try:
@@ -420,7 +487,7 @@ class Connector:
 
     def _deliver(self, dest, event: Any, agent_id: Optional[str]) -> None:
         self._check(event)
-        dest.deliver(encode_event(event))
+        dest.deliver(encode_event(event), agent_id)
         self.plugins.hook.gc_event_sent(agent_id=agent_id, destination=dest.name, event=event)
 
     def send_to_destination(self, name: str, event: Any, agent_id: Optional[str] = None) -> None:

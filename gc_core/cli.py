@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import DISTRIBUTION, __version__
-from .config import CORE_DEFAULTS, Config, ConfigError, MASK, default_config_file, is_secret, load_layers, masked, search_path
+from .config import (CORE_DEFAULTS, MASK, Config, ConfigError, RawValue, default_config_file, is_secret,
+                     load_layers, masked, parse_value, search_path)
 from .errors import GCError
 from .exits import EX_CONFIG, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, Unavailable, UsageError
 from .plugins import PluginError, PluginManager
@@ -64,6 +65,8 @@ def build(config_files: Sequence[Path] = (), overrides: Sequence[str] = (), env=
     """Configuration + plugin manager for a deployment, as ``gc serve`` builds them."""
     layers = load_layers(config_files, env=env, overrides=overrides)
     allow = layers.get("gc", {}).get("plugins", CORE_DEFAULTS["gc"]["plugins"])
+    if isinstance(allow, RawValue):  # from the environment or --set: a TOML list, or a plain one
+        allow = parse_value(allow)
     if isinstance(allow, str):
         allow = [a.strip() for a in allow.split(",") if a.strip()]
     plugins = PluginManager()

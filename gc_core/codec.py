@@ -5,11 +5,19 @@ with ``params`` an object or the spec's positional string. Legacy: ``<Command>#<
 optionally followed by ``|`` and the positional parameters (``Login#1001|secret,1001``,
 ``Hello#crm-7``). For Hello/Beat the id is the client destination.
 
-Decoding never echoes a frame's content into an error: a frame may hold a password.
+Decoding never echoes a frame's content into an error: a frame may hold a password;
+what an Error does echo (type, category, agentId) is cut to :data:`MAX_ECHO` characters.
+
+Input that cannot hurt (protocol.md, "Security, resume and liveness"): a NUL
+character, a lone UTF-16 surrogate (``"\\ud800"``), an integer of more than
+:data:`MAX_INT_DIGITS` digits, ``NaN``/``Infinity``, or nesting deeper than
+:data:`MAX_DEPTH` is refused here with PLEASE_RETRY naming the problem, before any
+handler sees the frame.
 """
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .commands import SCOPE_SYSTEM, CommandRegistry, Request, Route
@@ -17,6 +25,63 @@ from .errors import GCError
 from .schemas import error_rank, request_error
 
 MAX_REQUEST_ID = 64
+MAX_ECHO = 64          # characters of a client's type/category/agentId an Error echoes
+MAX_INT_DIGITS = 32    # a JSON integer longer than this is refused (Python's own limit is 4,300)
+MAX_DEPTH = 16         # JSON nesting (objects and arrays) beyond this is refused
+_REQUEST_ID = re.compile(r"([!-~]([ -~]*[!-~])?)?")
+
+
+def clip(value: str, limit: int = MAX_ECHO) -> str:
+    """``value`` cut to ``limit`` characters (with an ellipsis when cut)."""
+    return value if len(value) <= limit else value[:limit] + "\u2026"
+
+
+def _echo(value: Any) -> str | None:
+    """A client's string as an Error may echo it: bounded, and encodable."""
+    if not isinstance(value, str):
+        return None
+    return clip(value.encode("utf-8", "replace").decode("utf-8"))
+
+
+def _echo_request_id(value: Any) -> str | None:
+    ok = isinstance(value, str) and len(value) <= MAX_REQUEST_ID and _REQUEST_ID.fullmatch(value)
+    return value if ok else None
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise FrameError("PLEASE_RETRY", f"a number of {len(digits)} digits: at most {MAX_INT_DIGITS} accepted")
+    return int(digits)
+
+
+def _parse_constant(name: str) -> Any:
+    raise FrameError("PLEASE_RETRY", f"{name} is not a JSON number")
+
+
+def _check_values(value: Any, depth: int = 0, where: str = "frame") -> None:
+    """Refuse nesting deeper than MAX_DEPTH, lone surrogates and NUL characters."""
+    if depth > MAX_DEPTH:
+        raise FrameError("PLEASE_RETRY", f"nesting deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        _check_text(value, where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = key if isinstance(key, str) and len(key) <= MAX_ECHO and key.isprintable() else "a key"
+            _check_text(key, f"a key of {where}")
+            _check_values(item, depth + 1, name if where == "frame" else f"{where}.{name}")
+    elif isinstance(value, list):
+        for item in value:
+            _check_values(item, depth + 1, where)
+
+
+def _check_text(text: str, where: str) -> None:
+    if "\x00" in text:
+        raise FrameError("PLEASE_RETRY", f"{where} contains a NUL character (U+0000)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FrameError("PLEASE_RETRY", f"{where} contains a lone UTF-16 surrogate "
+                                         f"(\\u{ord(text[exc.start]):04x}): not text")
 
 
 class FrameError(GCError):
@@ -48,16 +113,22 @@ def decode(text: str, routes: CommandRegistry) -> tuple[Request, Route]:
     frame = text.strip()
     if not frame:
         raise FrameError("PLEASE_RETRY", "empty frame")
+    if "\x00" in frame:
+        raise FrameError("PLEASE_RETRY", "frame contains a NUL character (U+0000)")
     if frame.startswith("{"):
         try:
-            obj = json.loads(frame)
-        except ValueError as exc:
+            obj = json.loads(frame, parse_int=_parse_int, parse_constant=_parse_constant)
+        except json.JSONDecodeError as exc:
             raise FrameError("PLEASE_RETRY", f"frame is not valid JSON ({exc.msg} at column {exc.colno})")
+        except RecursionError:
+            raise FrameError("PLEASE_RETRY", f"nesting deeper than {MAX_DEPTH} levels")
+        except ValueError as exc:  # e.g. a number Python will not convert
+            raise FrameError("PLEASE_RETRY", f"frame is not valid JSON ({clip(str(exc), 120)})")
         return _decode_object(obj, routes)
     if frame[0] in '["0123456789-' or frame in ("true", "false", "null"):
         try:
             json.loads(frame)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
         else:
             raise FrameError("PLEASE_RETRY", "frame must be a JSON object (or a legacy Command#id line)")
@@ -69,10 +140,13 @@ def _decode_object(obj: Any, routes: CommandRegistry) -> tuple[Request, Route]:
         raise FrameError("PLEASE_RETRY", "frame must be a JSON object")
     type_name = obj.get("type")
     request_id = obj.get("requestId")
-    partial = Request(type=type_name if isinstance(type_name, str) else "?",
-                      category=obj.get("category") if isinstance(obj.get("category"), str) else None,
-                      agent_id=obj.get("agentId") if isinstance(obj.get("agentId"), str) else None,
-                      request_id=request_id if isinstance(request_id, str) and len(request_id) <= MAX_REQUEST_ID else None)
+    partial = Request(type=_echo(type_name) or "?", category=_echo(obj.get("category")),
+                      agent_id=_echo(obj.get("agentId")), request_id=_echo_request_id(request_id))
+    try:
+        _check_values(obj)
+    except FrameError as exc:
+        exc.partial = partial
+        raise
     if not isinstance(type_name, str) or not type_name:
         raise FrameError("PLEASE_RETRY", "missing parameter type (the command name)", partial)
     route = _resolve(routes, type_name, partial)
@@ -94,7 +168,7 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
     head, _, body = frame.partition("|")
     name, _, ident = head.partition("#")
     name, ident = name.strip(), ident.strip()
-    partial = Request(type=name or "?", agent_id=ident or None, form="legacy")
+    partial = Request(type=clip(name) or "?", agent_id=clip(ident) or None, form="legacy")
     if not name:
         raise FrameError("PLEASE_RETRY", "missing command name before '#'", partial)
     route = _resolve(routes, name, partial)
@@ -121,6 +195,9 @@ def _resolve(routes: CommandRegistry, name: str, partial: Request) -> Route:
             partial.type = known[0]
             if partial.category is None and known[1]:
                 partial.category = known[1][0]
+        if len(name) > MAX_ECHO:
+            raise FrameError(exc.code, f"unknown command {clip(name)!r} ({len(name)} characters)", partial,
+                             origin=exc.origin)
         raise FrameError(exc.code, exc.description, partial, origin=exc.origin)
     partial.type = route.spec.type
     _default_category(partial, route)
@@ -141,7 +218,7 @@ def _validate(route: Route, canonical: dict, partial: Request) -> None:
     errors = sorted(route.schema.validator.iter_errors(canonical), key=error_rank)
     if errors:
         err = request_error(errors[0])
-        raise FrameError(err.code, err.description, partial)
+        raise FrameError(err.code, clip(err.description, 300), partial)
 
 
 def encode_event(event: Any) -> str:

@@ -20,7 +20,7 @@ SCOPE_SYSTEM = "system"    # no agent (Hello, Beat): answered on the connection 
 SCOPE_CONNECT = "connect"  # names an agent that need not be connected yet (Connect)
 SCOPE_AGENT = "agent"      # needs the agent connected on this connection's destination
 
-SENSITIVE_PARAMS = frozenset({"password"})
+SENSITIVE_PARAMS = frozenset({"password", "resumeToken", "clientCredential"})
 
 # The answer to a command of the API that this deployment does not offer (its plugin is
 # installed but not enabled, or no installed plugin provides it): a retry cannot fix it,

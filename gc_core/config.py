@@ -10,8 +10,10 @@ Layers, lowest first:
 3. environment variables ``GC__<SECTION>__<KEY>`` (``GC__TCP__PORT=9000``);
 4. ``--set section.key=value`` on the command line.
 
-Values from 3 and 4 are parsed as TOML values (``9000``, ``true``, ``["a", "b"]``)
-and fall back to plain strings. Every value is checked against its default's type,
+Values from 3 and 4 are kept as written until their setting's type is known: a
+setting whose default is a string takes the text as it is (``GC__ZOOM__CLIENT_SECRET=1_000``
+stays ``"1_000"``; a quoted TOML string is unquoted); any other is parsed as a TOML value (``9000``, ``true``,
+``["a", "b"]``), falling back to the plain string. Every value is checked against its default's type,
 and keys no plugin declared are rejected: a typo is an error, not a silent default.
 
 Secrets: a key whose name ends in ``password`` or ``secret`` is a secret (masked by
@@ -44,6 +46,24 @@ CORE_DEFAULTS: dict[str, dict[str, Any]] = {
         "log_format": "text",
         # Events kept for a destination while it has no connection (oldest dropped beyond).
         "destination_backlog": 1000,
+        # Destinations one connection may serve at once; a Hello/Connect beyond is refused.
+        "max_destinations_per_connection": 16,
+        # The lockout guard (gc_core/lockout.py): Finesse locks an account after
+        # lockout_threshold consecutive refused passwords; GC refuses locally before that,
+        # for lockout_window seconds, and after peer_refusal_limit refusals from one address.
+        # Liveness (gc_core/liveness.py): close a connection silent this many seconds
+        # (0 = never; any frame, Beat, or a WebSocket pong counts); what to do with the
+        # agents of a destination no connection has served for orphan_timeout seconds:
+        # "none", "not_ready" or "logout" (Finesse signs out a vanished desktop's agent).
+        "client_timeout": 0.0,
+        "orphan_timeout": 180.0,
+        "orphan_policy": "logout",
+        # A client credential every connection must present (the secret itself or a token
+        # signed with it) on the WebSocket upgrade or in Hello; "" = none required.
+        "client_secret": "",
+        "lockout_threshold": 5,
+        "lockout_window": 300.0,
+        "peer_refusal_limit": 3,
         # Commands waiting for one agent; beyond it the request is refused with PLEASE_RETRY.
         "agent_queue": 100,
         # Validate every outgoing event against its schema and log violations (costs CPU).
@@ -92,6 +112,11 @@ def default_config_file(env: Mapping[str, str] | None = None) -> Path:
     return next((p for p in path if p.is_file()), path[-1])
 
 
+class RawValue(str):
+    """A value from the environment or ``--set``, not yet parsed: its setting's
+    default decides (a string setting keeps the text, others parse it as TOML)."""
+
+
 def parse_value(raw: str) -> Any:
     try:
         return tomllib.loads(f"v = {raw}")["v"]
@@ -124,16 +149,29 @@ def load_layers(files: Iterable[Path] = (), env: Mapping[str, str] | None = None
     for name, raw in (os.environ if env is None else env).items():
         if name.startswith(ENV_PREFIX) and "__" in name[len(ENV_PREFIX):]:
             section, key = name[len(ENV_PREFIX):].lower().split("__", 1)
-            data.setdefault(section, {})[key] = parse_value(raw)
+            data.setdefault(section, {})[key] = RawValue(raw)
     for item in overrides:
         if "=" not in item:
             raise ConfigError(f"--set {item!r}: expected section.key=value")
         dotted, raw = item.split("=", 1)
-        _set_path(data, dotted.strip(), parse_value(raw.strip()), "--set")
+        _set_path(data, dotted.strip(), RawValue(raw.strip()), "--set")
     return data
 
 
+def raw_text(value: Any) -> Any:
+    """A RawValue for a string setting: a TOML string literal (``"a b"``) unquoted, any
+    other text as written (``1_000`` stays ``1_000``, never the number 1000)."""
+    if not isinstance(value, RawValue):
+        return value
+    parsed = parse_value(value)
+    return parsed if isinstance(parsed, str) else str(value)
+
+
 def _coerce(section: str, key: str, default: Any, value: Any) -> Any:
+    if isinstance(value, RawValue):
+        if isinstance(default, str):
+            return raw_text(value)
+        value = parse_value(value)
     if default is None or isinstance(value, type(default)):
         return value
     if isinstance(default, bool):
@@ -155,6 +193,7 @@ def _coerce(section: str, key: str, default: Any, value: Any) -> Any:
 
 def read_secret_file(setting: str, path: Any) -> str:
     """The secret held in a ``*_file`` setting's file, one trailing newline removed."""
+    path = raw_text(path)
     try:
         text = Path(str(path)).read_text()
     except OSError as exc:
@@ -176,7 +215,8 @@ class Config:
             if section not in merged:
                 if ignore_unknown_sections:
                     # a section of a plugin that is not enabled: kept, unchecked, unused
-                    merged[section] = dict(values)
+                    merged[section] = {k: parse_value(v) if isinstance(v, RawValue) else v
+                                       for k, v in values.items()}
                     continue
                 raise ConfigError(f"unknown configuration section [{section}]")
             known = defaults[section]

@@ -6,14 +6,26 @@ greenlet per connection does the socket writes, so a slow client never delays th
 greenlet that produced an event. The queue is bounded (``max_queue``); a client that
 lets it fill is too slow to keep up and is disconnected (its agents stay bound to
 their destination, whose backlog keeps events until a connection returns).
+
+Two things keep a client that reads from ever meeting that rule: the transport's
+reader stops reading while the queue is above half full (:meth:`wait_writable`, flow
+control for a client that pipelines requests), and a resumed backlog is fed in as the
+queue drains (:meth:`replay`), with live events queued behind it in order.
+
+What the connection may see is its own: ``owned`` (destinations it holds: created, or
+resumed with their token) and ``proven`` (per destination, the agents whose
+credentials it proved with Connect); see :class:`gc_core.sessions.Sessions`.
 """
 from __future__ import annotations
 
+import collections
 import itertools
 import logging
+import time
 from typing import TYPE_CHECKING, Callable
 
 import gevent
+import gevent.event
 import gevent.queue
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,25 +44,62 @@ class Connection:
         self.transport = transport
         self.peer = peer
         self.destinations: set[str] = set()
+        self.owned: set[str] = set()
+        self.proven: dict[str, set[str]] = {}
+        self.told_token: set[str] = set()
+        self.connecting: collections.Counter = collections.Counter()  # agent id -> Connects running
+        self.pending = 0  # this connection's commands queued or running
+        self._idle = gevent.event.Event()
+        self._idle.set()
         self.closed = False
-        # Why it ended (gc_connection_closed): peer, slow_client, write_failed, server.
+        # Why it ended (gc_connection_closed): peer, slow_client, write_failed, server, timeout.
         self.close_reason = ""
+        self.authenticated = True  # set by the connector: False until a client credential is shown
+        self.last_seen = time.monotonic()
         self._write = write
         self._close = close
         self._queue: gevent.queue.Queue = gevent.queue.Queue(maxsize=max_queue)
+        self._high = max(1, max_queue // 2)
+        self._drained = gevent.event.Event()
+        self._replay: collections.deque = collections.deque()
+        self._replay_limit = 0
+        self._replayer = None
         self._writer = gevent.spawn(self._write_loop)
+
+    # -- rights ------------------------------------------------------------------
+    def entitled(self, destination: str, agent_id: str) -> bool:
+        """May this connection see and command ``agent_id`` on ``destination``?"""
+        return destination in self.owned or agent_id in self.proven.get(destination, ())
+
+    def holds(self, destination: str) -> bool:
+        """Does this connection hold any right on ``destination`` (so that an event it
+        receives there need not wait in the backlog)?"""
+        return destination in self.owned or bool(self.proven.get(destination))
 
     def __repr__(self) -> str:
         return f"<Connection {self.id} {self.transport} {self.peer}>"
 
+    def touch(self) -> None:
+        """The client was heard from (a frame, a WebSocket pong): see gc_core.liveness."""
+        self.last_seen = time.monotonic()
+
     def receive(self, text: str) -> None:
         """One frame from the client."""
         if not self.closed:
+            self.last_seen = time.monotonic()
             self.connector.handle_frame(self, text)
 
     def send(self, text: str) -> bool:
         if self.closed:
             return False
+        if self._replay:  # behind the backlog being replayed, in order
+            self._replay.append(text)
+            if len(self._replay) > self._replay_limit:
+                log.warning("%r: %d events waiting behind a replay, client too slow: disconnecting it",
+                            self, len(self._replay))
+                self.close("slow_client")
+                return False
+            return True
         try:
             self._queue.put_nowait(text)
         except gevent.queue.Full:
@@ -59,13 +108,50 @@ class Connection:
             return False
         return True
 
+    def replay(self, texts: list[str]) -> None:
+        """Queue ``texts`` (a resumed backlog) as the client reads them, never more than
+        half the queue at once; events sent meanwhile follow them in order."""
+        if not texts or self.closed:
+            return
+        self._replay.extend(texts)
+        self._replay_limit = len(self._replay) + self._queue.maxsize
+        if self._replayer is None:
+            self._replayer = gevent.spawn(self._replay_loop)
+
+    def _replay_loop(self) -> None:
+        try:
+            while self._replay and not self.closed:
+                self.wait_writable()
+                while self._replay and self._queue.qsize() < self._high:
+                    self._queue.put_nowait(self._replay.popleft())
+        finally:
+            self._replayer = None
+
+    def busy(self) -> bool:
+        """Is the output queue above half full (the client is behind)?"""
+        return self._queue.qsize() >= self._high or bool(self._replay)
+
+    def wait_writable(self) -> None:
+        """Block while the output queue is above half full (flow control: the reader
+        calls this after each frame, so a client that pipelines requests is read only
+        as fast as it reads the answers)."""
+        while not self.closed and self._queue.qsize() >= self._high:
+            self._drained.clear()
+            self._drained.wait(1.0)
+
     def _write_loop(self) -> None:
         while True:
             text = self._queue.get()
+            if self._queue.qsize() < self._high:
+                self._drained.set()
             if text is _CLOSE:
                 return
             try:
-                self._write(text)
+                try:
+                    self._write(text)
+                except UnicodeEncodeError:  # a lone surrogate from a backend: send it escaped
+                    log.warning("%r: an event with a lone surrogate, sent escaped", self)
+                    self._write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
             except Exception as exc:  # peer gone: the reader will notice too
                 log.info("%r: write failed (%s): closing", self, exc)
                 self.close("write_failed")
@@ -82,11 +168,34 @@ class Connection:
             self._close()
         except Exception:  # pragma: no cover - closing a dead socket
             pass
+        self._replay.clear()
+        self._drained.set()
         if gevent.getcurrent() is not self._writer:
             self._writer.kill(block=False)
 
-    def flush_and_close(self, timeout: float = 2.0) -> None:
-        """Let queued events go out, then close (graceful shutdown)."""
+    def work_started(self) -> None:
+        self.pending += 1
+        self._idle.clear()
+
+    def work_done(self) -> None:
+        self.pending -= 1
+        if self.pending <= 0:
+            self.pending = 0
+            self._idle.set()
+
+    def finish(self, timeout: float = 10.0) -> None:
+        """The client half-closed (it will send nothing more): answer what it sent, then
+        close (``printf 'Hello#x\\n' | nc -N host port`` gets its answer)."""
+        if self.closed:
+            return
+        self._idle.wait(timeout)
+        while self._replay and not self.closed:
+            self.wait_writable()
+            gevent.sleep(0.01)
+        self.flush_and_close(timeout, reason="peer")
+
+    def flush_and_close(self, timeout: float = 2.0, reason: str = "server") -> None:
+        """Let queued events go out, then close (graceful shutdown; a half-close)."""
         if self.closed:
             return
         try:
@@ -94,4 +203,4 @@ class Connection:
             self._writer.join(timeout)
         except gevent.queue.Full:
             pass
-        self.close("server")
+        self.close(reason)

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import os
+import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
@@ -33,17 +34,35 @@ class DropCount:
 
 
 class Destination:
+    """A client's named destination: its connections, its resume token and the backlog
+    of events no entitled connection was there to receive.
+
+    ``backlog`` holds ``(agent_id, text)`` pairs (``agent_id`` None for an event about
+    no agent, e.g. System); ``dropped`` counts events lost to the backlog's bound since
+    the last resume."""
+
     def __init__(self, name: str, backlog: int, drops: Optional[DropCount] = None):
         self.name = name
         self.connections: set["Connection"] = set()
         self.backlog: collections.deque = collections.deque(maxlen=backlog)
         self.dropped = 0
         self._drops = drops or DropCount()
+        self.resume_token = secrets.token_urlsafe(24)
+        # monotonic time since when agents are bound here and no connection holding
+        # rights on it serves it (gc_core.liveness keeps it)
+        self.orphaned_since: Optional[float] = None
+        self.orphan_handled = False
 
-    def deliver(self, text: str) -> None:
-        if self.connections:
-            for conn in list(self.connections):
+    def deliver(self, text: str, agent_id: Optional[str] = None) -> None:
+        """To every connection entitled to ``agent_id``'s events (every connection for
+        an event about no agent); kept in the backlog when none of the recipients holds
+        rights on this destination."""
+        kept = False
+        for conn in list(self.connections):
+            if agent_id is None or conn.entitled(self.name, agent_id):
                 conn.send(text)
+                kept = kept or conn.holds(self.name)
+        if kept:
             return
         if self.backlog.maxlen == 0:
             self.dropped += 1
@@ -54,12 +73,25 @@ class Destination:
             self._drops.total += 1
             if self.dropped in (1, 100, 10000):
                 log.warning("destination %s has no connection: %d oldest events dropped", self.name, self.dropped)
-        self.backlog.append(text)
+        self.backlog.append((agent_id, text))
 
-    def attach(self, conn: "Connection") -> None:
-        self.connections.add(conn)
-        while self.backlog:
-            conn.send(self.backlog.popleft())
+    def take_backlog(self, agent_id: Optional[str] = None) -> tuple[list[str], int]:
+        """Remove and return the backlog (only ``agent_id``'s events and those about no
+        agent, if given) and the number of events dropped since the last resume."""
+        if agent_id is None:
+            texts = [text for _, text in self.backlog]
+            self.backlog.clear()
+        else:
+            texts, keep = [], []
+            for item in self.backlog:
+                (texts.append(item[1]) if item[0] in (None, agent_id) else keep.append(item))
+            self.backlog.clear()
+            self.backlog.extend(keep)
+        dropped, self.dropped = self.dropped, 0
+        return texts, dropped
+
+    def token_matches(self, token: str) -> bool:
+        return hmac.compare_digest(self.resume_token.encode(), token.encode("utf-8", "replace"))
 
 
 @dataclass
@@ -97,9 +129,19 @@ def _digest(salt: bytes, password: str) -> bytes:
 
 
 class Sessions:
-    def __init__(self, licensed_agents: int = 0, backlog: int = 1000):
+    """Destinations and agent bindings, and who may see and command what.
+
+    Rights are per connection (protocol.md, "Security, resume and liveness"): a
+    connection *holds* a destination it created (its first ``Hello`` or ``Connect``
+    named a new one) or whose resume token it presented, and then receives every
+    event of that destination; otherwise it receives, and may command, only the agents
+    whose credentials it proved on this connection with ``Connect``. Knowing a
+    destination's name grants nothing but events about no agent (System)."""
+
+    def __init__(self, licensed_agents: int = 0, backlog: int = 1000, max_destinations: int = 16):
         self.licensed_agents = licensed_agents
         self.backlog = backlog
+        self.max_destinations = max_destinations
         self.destinations: dict[str, Destination] = {}
         self.agents: dict[str, AgentBinding] = {}
         self.drops = DropCount()
@@ -108,18 +150,49 @@ class Sessions:
         self._bound: dict[str, set] = {}
 
     # -- destinations ------------------------------------------------------------
-    def destination(self, name: str) -> Destination:
+    def join(self, conn: "Connection", name: str, *, hold: bool = False) -> Destination:
+        """Add ``conn`` to destination ``name``; a connection that creates it holds it.
+
+        ``hold``: the transport vouches that ``conn`` *is* the destination's channel
+        (a broker topic named after it, which only the broker's authenticated clients
+        can read), so the connection holds it even if it existed.
+        GCError PLEASE_RETRY when ``conn`` already serves ``max_destinations``."""
         dest = self.destinations.get(name)
+        if hold:
+            conn.owned.add(name)
+        if dest is not None and conn in dest.connections:
+            return dest
+        if len(conn.destinations) >= self.max_destinations:
+            raise GCError("PLEASE_RETRY", f"this connection already serves {len(conn.destinations)} destinations, "
+                                          f"the limit: destination {name} refused (use another connection)")
         if dest is None:
             dest = self.destinations[name] = Destination(name, self.backlog, self.drops)
+            conn.owned.add(name)
+        dest.connections.add(conn)
+        conn.destinations.add(name)
         return dest
 
-    def join(self, conn: "Connection", name: str) -> Destination:
-        dest = self.destination(name)
-        if conn not in dest.connections:
-            dest.attach(conn)
-            conn.destinations.add(name)
-        return dest
+    def hello(self, conn: "Connection", name: str, token: Optional[str]) -> tuple[Destination, bool]:
+        """Join ``name`` for Hello/Beat; with the destination's resume token, hold it.
+
+        Returns the destination and whether this connection now resumes it (its
+        backlog is then the caller's to replay). GCError SUBSCRIPTION_FAILED for a
+        token that does not match an existing destination (nothing joined)."""
+        dest = self.destinations.get(name)
+        resumes = False
+        if token and dest is not None and name not in conn.owned:
+            if not dest.token_matches(token):
+                raise GCError("SUBSCRIPTION_FAILED", f"the resume token does not match destination {name}: "
+                                                     f"resume by repeating Connect for each agent")
+            resumes = True
+        dest = self.join(conn, name)
+        if resumes:
+            conn.owned.add(name)
+        return dest, resumes
+
+    def prove(self, conn: "Connection", dest: Destination, agent_id: str) -> None:
+        """``conn`` proved ``agent_id``'s credentials for ``dest``."""
+        conn.proven.setdefault(dest.name, set()).add(agent_id)
 
     def leave(self, conn: "Connection") -> None:
         for name in list(conn.destinations):
@@ -130,6 +203,8 @@ class Sessions:
             if not dest.connections and not self.agents_of(dest):
                 del self.destinations[name]
         conn.destinations.clear()
+        conn.owned.clear()
+        conn.proven.clear()
 
     def agents_of(self, dest: Destination) -> list[AgentBinding]:
         out = []
@@ -162,6 +237,11 @@ class Sessions:
             if not ids:
                 del self._bound[binding.destination.name]
 
+    def revoke(self, previous: AgentBinding) -> None:
+        """The connections of an agent's former destination lose their proof of it."""
+        for conn in previous.destination.connections:
+            conn.proven.get(previous.destination.name, set()).discard(previous.agent_id)
+
     def unbind(self, agent_id: str) -> Optional[AgentBinding]:
         binding = self.agents.pop(agent_id, None)
         if binding:
@@ -170,10 +250,16 @@ class Sessions:
             self.destinations.pop(binding.destination.name, None)
         return binding
 
+    def entitled(self, conn: "Connection", binding: AgentBinding) -> bool:
+        """May ``conn`` see and command the bound agent?"""
+        name = binding.destination.name
+        return name in conn.destinations and conn.entitled(name, binding.agent_id)
+
     def require(self, conn: "Connection", agent_id: Optional[str]) -> AgentBinding:
-        """The binding of ``agent_id`` if this connection serves its destination."""
+        """The binding of ``agent_id`` if this connection is entitled to it."""
         binding = self.agents.get(agent_id or "")
-        if binding is None or binding.destination.name not in conn.destinations:
+        if binding is None or not self.entitled(conn, binding):
             raise GCError("SUBSCRIPTION_FAILED",
-                          f"agent {agent_id} is not connected on this client's destination: send Connect first")
+                          f"agent {agent_id} is not connected on this connection: send Connect with its "
+                          f"credentials first (or Hello with its destination's resume token)")
         return binding

@@ -111,9 +111,9 @@ class GCProcess:
                 break
             text = line.decode(errors="replace")
             if text.startswith("GC serving"):
-                m = re.search(r"websocket on (ws://\S+)", text)
+                m = re.search(r"websocket on (wss?://\S+)", text)
                 self.ws_url = m.group(1).rstrip(",") if m else None
-                m = re.search(r"tcp on tcp://([\d.]+):(\d+)", text)
+                m = re.search(r"tcp on (?:tcp|tls)://([\d.]+):(\d+)", text)
                 self.tcp_address = (m.group(1), int(m.group(2))) if m else None
                 return
         self.stop()

@@ -29,7 +29,7 @@ from gc_core.domain import (AgentError, DialogChanged, DomainEvent, QueueChanged
 from gc_core.errors import from_api_error, lookup
 
 from . import finesse_xml as FX
-from .xmlparse import BadXML, UnsafeXML, first_child, parse, text
+from .xmlparse import BadXML, UnsafeXML, check_depth, first_child, parse, text
 
 log = logging.getLogger("gc.finesse.notifications")
 
@@ -48,6 +48,10 @@ class SystemInfoUpdate(DomainEvent):
 Payload = Union[str, ET.Element, None]
 
 
+MAX_NOTIFICATION = 1024 * 1024  # bytes of one notification's Update (Finesse's are a few kB)
+MAX_EVENTS = 256  # domain events one pubsub message may become (more are dropped, with a warning)
+
+
 def update_element(payload: Payload) -> Optional[ET.Element]:
     """The ``<Update>`` of a ``<notification>``: parsed from escaped text, or an inline
     element normalised; None when there is none."""
@@ -56,10 +60,11 @@ def update_element(payload: Payload) -> Optional[ET.Element]:
     if isinstance(payload, str):
         if not payload.strip():
             return None
-        root = parse(payload)
+        root = parse(payload, max_size=MAX_NOTIFICATION)
     else:
         # ``payload`` is the <notification> element (or the Update itself) as the
         # XMPP library parsed it: an inline Update is a child element.
+        check_depth(payload)  # before anything recurses into it (ET.tostring does)
         inline = payload
         if _local(payload.tag) != "update":
             inline = next((c for c in payload if _local(c.tag) == "update"), None)

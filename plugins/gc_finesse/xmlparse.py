@@ -22,6 +22,7 @@ from typing import Iterable, Optional
 from xml.parsers import expat
 
 MAX_DOCUMENT = 16 * 1024 * 1024  # 6,000 contacts of a phone book fit comfortably
+MAX_DEPTH = 64  # Finesse's documents nest about 8 deep; deeper is refused, never recursed into
 
 
 class UnsafeXML(ValueError):
@@ -63,15 +64,36 @@ def parse(data: str | bytes, *, max_size: int = MAX_DOCUMENT) -> ET.Element:
     p.EntityDeclHandler = _forbid("an entity declaration")
     p.UnparsedEntityDeclHandler = _forbid("an unparsed entity declaration")
     p.ExternalEntityRefHandler = _forbid("an external entity reference")
-    p.StartElementHandler = lambda name, attrs: builder.start(
-        _local(name), {_local(k): v for k, v in attrs.items()} if attrs else {})
-    p.EndElementHandler = lambda name: builder.end(_local(name))
+    depth = [0]
+
+    def start(name, attrs):
+        depth[0] += 1
+        if depth[0] > MAX_DEPTH:
+            raise BadXML(f"elements nested deeper than {MAX_DEPTH}")
+        builder.start(_local(name), {_local(k): v for k, v in attrs.items()} if attrs else {})
+
+    def end(name):
+        depth[0] -= 1
+        builder.end(_local(name))
+    p.StartElementHandler = start
+    p.EndElementHandler = end
     p.CharacterDataHandler = builder.data
     try:
         p.Parse(data, True)
     except expat.ExpatError as exc:
         raise BadXML(f"malformed XML: {exc}") from None
     return builder.close()
+
+
+def check_depth(el: ET.Element, limit: int = MAX_DEPTH) -> None:
+    """BadXML if ``el`` (parsed by someone else, e.g. slixmpp) nests deeper than
+    ``limit``; iterative, so a deep element cannot exhaust the stack here either."""
+    stack = [(el, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise BadXML(f"elements nested deeper than {limit}")
+        stack.extend((child, depth + 1) for child in node)
 
 
 def normalize(el: ET.Element) -> ET.Element:

@@ -39,7 +39,7 @@ from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher.base import MatcherBase
 
-from .notifications import updates_from_item
+from .notifications import MAX_EVENTS, updates_from_item
 
 if TYPE_CHECKING:  # pragma: no cover
     from .xmpp_bridge import XmppThread
@@ -268,6 +268,13 @@ class AgentStream:
             self.thread.to_gevent(self.listener.on_finesse_presence, self, available)
 
     def _on_message(self, msg) -> None:
+        """A pubsub event: believed only from the pubsub service this stream subscribed
+        to (any XMPP account of the domain can send a message carrying one)."""
+        sender = msg["from"]
+        if sender.bare != self.settings.pubsub_domain:
+            log.warning("%r: a pubsub event from %s, not from the pubsub service %s: ignored",
+                        self, str(sender)[:100], self.settings.pubsub_domain)
+            return
         events = []
         for items in msg.xml.iterfind(f"{_EVENT}/{_ITEMS}"):
             node = items.get("node", "")
@@ -277,6 +284,9 @@ class AgentStream:
                     payload = child if len(child) else (child.text or "")
                     break
                 events.extend(updates_from_item(self.agent_id, node, payload))
+        if len(events) > MAX_EVENTS:
+            log.warning("%r: one pubsub message became %d events: the first %d kept", self, len(events), MAX_EVENTS)
+            del events[MAX_EVENTS:]
         if events:
             self.thread.to_gevent(self.listener.on_stream_events, self, events)
 

@@ -172,7 +172,10 @@ class StompTransport:
 
         conn = self.connector.open_connection("stomp", topic, write, close, self.conf["max_queue"])
         self.clients[name] = conn
-        self.connector.sessions.join(conn, name)
+        # the topic is the destination's own channel, read only by the broker's
+        # authenticated clients: this connection holds the destination (its agents'
+        # events and backlog), as a connection that presented the resume token would
+        self.connector.sessions.join(conn, name, hold=True)
         return conn
 
     def tell_orphans(self, names: Iterable[str]) -> None:

@@ -19,7 +19,13 @@ log = logging.getLogger("gc.websocket")
 @hookimpl
 def gc_config_defaults():
     return {"websocket": {"host": "127.0.0.1", "port": 8765, "path": "/gc",
-                          "max_frame_bytes": 65536, "max_queue": 1000}}
+                          "max_frame_bytes": 65536, "max_queue": 1000,
+                          # seconds between pings GC sends (a pong refreshes gc.client_timeout); 0 = none
+                          "ping_interval": 20.0,
+                          # TLS (wss://): PEM certificate chain and key, or "module:factory" of an
+                          # ssl.SSLContext; browser origins allowed besides the page's own ("*" = any)
+                          "tls_cert": "", "tls_key": "", "tls_context": "",
+                          "allowed_origins": []}}
 
 
 @hookimpl

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import logging
 import socket
+from typing import Callable, Optional
+from urllib.parse import parse_qs
 
+import gevent
+import gevent.lock
 import gevent.pywsgi
 from gc_core.http import HttpRoutes
 from geventwebsocket.exceptions import ProtocolError, WebSocketError
 from geventwebsocket.handler import WebSocketHandler
 from geventwebsocket.websocket import Header, WebSocket
+
+from gc_core.transport_security import server_context, warn_if_exposed
 
 log = logging.getLogger("gc.websocket")
 # gevent-websocket's handler logs every HTTP request at INFO (and each upgrade at DEBUG)
@@ -19,18 +25,27 @@ _handler_log.setLevel(logging.WARNING)
 _DISCARD_CHUNK = 65536
 
 
+def _upgrade_credential(environ) -> Optional[str]:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    values = parse_qs(environ.get("QUERY_STRING", "")).get("credential")
+    return values[0] if values else None
+
+
 class FrameTooLarge(Exception):
     def __init__(self, size: int):
         self.size = size
 
 
-def read_text(ws: WebSocket, limit: int):
+def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: None):
     """Read one message as text; None when the peer closed.
 
     Unlike ``WebSocket.receive`` this checks each frame's declared length before
     reading its payload: a message over ``limit`` bytes is read off the socket in
     small chunks and discarded (raising :class:`FrameTooLarge` afterwards), so the
-    connection stays usable and memory stays bounded."""
+    connection stays usable and memory stays bounded. ``heard`` is called for every
+    control frame (a pong answers GC's ping: the client is alive)."""
     size = 0
     parts: list[bytes] = []
     too_large = False
@@ -40,6 +55,7 @@ def read_text(ws: WebSocket, limit: int):
         if header.flags:
             raise ProtocolError("reserved bits set")
         if header.opcode in (WebSocket.OPCODE_PING, WebSocket.OPCODE_PONG, WebSocket.OPCODE_CLOSE):
+            heard()
             payload = ws.raw_read(header.length) if header.length else b""
             if header.mask:
                 payload = header.unmask_payload(payload)
@@ -50,6 +66,7 @@ def read_text(ws: WebSocket, limit: int):
             else:
                 ws.handle_close(header, payload)
                 return None
+            gevent.sleep(0)  # a flood of pings must not starve other clients
             continue
         if header.opcode in (WebSocket.OPCODE_TEXT, WebSocket.OPCODE_BINARY):
             if started:
@@ -78,15 +95,35 @@ def read_text(ws: WebSocket, limit: int):
     return b"".join(bytes(p) for p in parts).decode("utf-8")
 
 
+class GuardedHandler(WebSocketHandler):
+    """Refuses an upgrade from a foreign origin (403) or with a wrong client credential
+    (401) before any WebSocket handshake answer is sent."""
+
+    def upgrade_websocket(self):
+        transport = self.server.gc_transport
+        env = self.environ
+        if env.get("HTTP_UPGRADE", "").lower() == "websocket" and env.get("PATH_INFO") == transport.conf["path"]:
+            refusal = transport.refusal(env)
+            if refusal:
+                status, why = refusal
+                log.info("WebSocket upgrade from %s refused: %s", env.get("REMOTE_ADDR"), why)
+                self.start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+                return [why.encode() + b"\n"]
+        return super().upgrade_websocket()
+
+
 class WebSocketTransport:
     name = "websocket"
 
     def __init__(self, connector, conf: dict):
         self.connector = connector
         self.conf = conf
+        self.tls = server_context(conf)
+        kwargs = {"ssl_context": self.tls} if self.tls else {}
         self.server = gevent.pywsgi.WSGIServer((conf["host"], conf["port"]), self.app,
-                                               handler_class=WebSocketHandler, log=None, error_log=log)
+                                               handler_class=GuardedHandler, log=None, error_log=log, **kwargs)
         self.server.logger = _handler_log  # read by WebSocketHandler.logger
+        self.server.gc_transport = self
         self.http = HttpRoutes(connector, index=f"WebSocket at {conf['path']}\n")
 
     @property
@@ -94,15 +131,37 @@ class WebSocketTransport:
         """Listening (``/readyz``)."""
         return self.server.started
 
+    def refusal(self, environ) -> Optional[tuple[str, str]]:
+        """(HTTP status, why) if this upgrade request must be refused, else None.
+
+        Origin: a request without one (not a browser), from the same origin as the
+        Host it asked for, or listed in ``allowed_origins`` ("*" = any) is allowed. A
+        client credential presented on the upgrade (``Authorization: Bearer`` or
+        ``?credential=``) must be valid; one presented on neither may still come with
+        Hello (gc_core/transport_security.py)."""
+        origin = environ.get("HTTP_ORIGIN")
+        allowed = self.conf["allowed_origins"]
+        if origin and "*" not in allowed and origin not in allowed:
+            host = environ.get("HTTP_HOST", "")
+            if origin.split("://", 1)[-1] != host:
+                return "403 Forbidden", f"origin {origin[:100]} is not allowed (websocket.allowed_origins)"
+        presented = _upgrade_credential(environ)
+        if presented is not None:
+            if not self.connector.client_credential.valid(presented):
+                return "401 Unauthorized", "the client credential is not valid"
+            environ["gc.authenticated"] = True
+        return None
+
     @property
     def port(self) -> int:
         return self.server.server_port
 
     @property
     def address(self) -> str:
-        return f"ws://{self.conf['host']}:{self.port}{self.conf['path']}"
+        return f"{'wss' if self.tls else 'ws'}://{self.conf['host']}:{self.port}{self.conf['path']}"
 
     def start(self) -> None:
+        warn_if_exposed(self.name, self.conf["host"], bool(self.tls))
         self.server.start()
 
     def stop(self) -> None:
@@ -126,22 +185,51 @@ class WebSocketTransport:
             ws.handler.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (AttributeError, OSError):
             pass
-        conn = self.connector.open_connection("websocket", peer, ws.send, ws.close, self.conf["max_queue"])
+        lock = gevent.lock.Semaphore()  # the writer greenlet and the pinger share the socket
+
+        def write(text: str) -> None:
+            with lock:
+                ws.send(text)
+        conn = self.connector.open_connection("websocket", peer, write, ws.close, self.conf["max_queue"])
+        if environ.get("gc.authenticated"):
+            conn.authenticated = True
         limit = self.conf["max_frame_bytes"]
+        pinger = gevent.spawn(self._ping, ws, conn, lock) if self.conf["ping_interval"] > 0 else None
         try:
             while not conn.closed:
                 try:
-                    text = read_text(ws, limit)
+                    text = read_text(ws, limit, conn.touch)
                 except FrameTooLarge as exc:
                     self.connector.frame_too_large(conn, exc.size, limit)
+                    gevent.sleep(0)
                     continue
                 except UnicodeDecodeError:
                     self.connector.frame_not_text(conn)
+                    gevent.sleep(0)
                     continue
                 if text is None:
                     break
                 conn.receive(text)
+                conn.wait_writable()  # flow control: read no faster than the client reads
+                gevent.sleep(0)  # yield between messages
         except (WebSocketError, ProtocolError, OSError) as exc:
             log.debug("%r: %s", conn, exc)
+        except (TypeError, AttributeError) as exc:
+            if not conn.closed:  # geventwebsocket tears its object down once GC closed it
+                raise
+            log.debug("%r: closed by GC (%s)", conn, exc)
         finally:
+            if pinger is not None:
+                pinger.kill(block=False)
             conn.close()
+
+    def _ping(self, ws: WebSocket, conn, lock) -> None:
+        """A ping every ``ping_interval`` seconds: browsers answer with a pong, which
+        keeps the connection alive under ``gc.client_timeout`` (gc_core/liveness.py)."""
+        while not conn.closed:
+            gevent.sleep(self.conf["ping_interval"])
+            try:
+                with lock:
+                    ws.send_frame(b"gc", WebSocket.OPCODE_PING)
+            except Exception:  # the reader sees the dead socket too
+                return

@@ -256,7 +256,12 @@ class Desk:
     def connect(self) -> None:
         """Hello + Connect (named JSON) and a GetState proving it worked."""
         self.client.send({"type": "Hello", "params": {"clientDestination": self.destination}})
-        assert event_obj(self.recv()) == {"type": "System", "status": "IN_SERVICE"}
+        answer = dict(event_obj(self.recv()))
+        # a new destination: this connection holds it, and its first Hello gets the resume token
+        first = not getattr(self, "resume_token", None)
+        assert bool(answer.get("resumeToken")) == first, answer
+        self.resume_token = answer.pop("resumeToken", None) or self.resume_token
+        assert answer == {"type": "System", "status": "IN_SERVICE"}
         self.client.send({"type": "Connect", "agentId": self.agent.id,
                           "params": {"clientDestination": self.destination, "password": PASSWORD}})
         self.state()

@@ -90,7 +90,9 @@ def test_legacy_client_signs_in_takes_a_call_and_signs_out(gc, broker, site, fac
     customer = Customer(gc)
     try:
         desk.send(f"Hello#{dest}")
-        assert event_obj(desk.first()) == {"type": "System", "status": "IN_SERVICE"}
+        first = dict(event_obj(desk.first()))
+        assert first.pop("resumeToken")  # a GC extension: the destination is new, its client holds it
+        assert first == {"type": "System", "status": "IN_SERVICE"}
         desk.send(f"Connect#{a.id}|{dest},{PASSWORD}")
         assert desk.events(a.id) == []
         desk.send(f"Login#{a.id}|{PASSWORD},{a.ext}")

@@ -20,18 +20,24 @@ def dest() -> str:
 def test_hello_json_over_websocket(gc_server):
     with gc_server.client("websocket") as c:
         c.send({"category": "system", "type": "Hello", "params": {"clientDestination": "crm-1"}})
-        assert c.recv() == {"type": "System", "status": "IN_SERVICE"}
+        answer = c.recv()
+        assert answer == {"type": "System", "status": "IN_SERVICE", "resumeToken": answer["resumeToken"]}
 
 
 def test_hello_legacy_over_tcp(gc_server):
     with gc_server.client("tcp") as c:
-        c.send("Hello#crm-1")
+        c.send("Hello#crm-1b")
+        answer = c.recv()
+        assert answer == {"type": "System", "status": "IN_SERVICE", "resumeToken": answer["resumeToken"]}
+        c.send("Beat#crm-1b")  # the token comes once per connection and destination
         assert c.recv() == {"type": "System", "status": "IN_SERVICE"}
 
 
 def test_beat_and_request_id(client):
     client.send({"type": "beat", "params": {"clientDestination": dest()}, "requestId": "b-1"})
-    assert client.recv() == {"type": "System", "status": "IN_SERVICE", "requestId": "b-1"}
+    answer = client.recv()
+    assert answer == {"type": "System", "status": "IN_SERVICE", "requestId": "b-1",
+                      "resumeToken": answer["resumeToken"]}
 
 
 def _login_cycle_json(c, agent: str, d: str) -> None:
