@@ -199,7 +199,9 @@ class Desk:
     # set-up steps
     def hello(self) -> None:
         self.client.send({"type": "Hello", "params": {"clientDestination": self.destination}})
-        assert event_obj(self.client.expect("System")) == {"type": "System", "status": "IN_SERVICE"}
+        answer = dict(event_obj(self.client.expect("System")))
+        answer.pop("resumeToken", None)  # a GC extension: the first Hello of a new destination
+        assert answer == {"type": "System", "status": "IN_SERVICE"}
 
     def connect(self) -> None:
         self.hello()

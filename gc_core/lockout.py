@@ -18,7 +18,8 @@ description that says why) when
    more could lock the account, so until the window has passed only a password GC has
    verified goes through.
 
-A successful sign-in clears the agent's count (as on Finesse). Passwords are kept only
+A successful sign-in clears the agent's count (as on Finesse). ``lockout_threshold = 0``
+turns the guard off (Finesse's own lockout then applies as it is). Passwords are kept only
 as keyed digests (a key random per process), never in clear.
 """
 from __future__ import annotations
@@ -63,7 +64,9 @@ class LockoutGuard:
         """Raise GCError SUBSCRIPTION_FAILED if this credential must not reach the backend.
 
         ``verified``: None when GC holds no verified credential of the agent, else
-        whether ``password`` is that credential."""
+        whether ``password`` is that credential. With ``threshold`` 0 the guard is off."""
+        if self.threshold <= 0:
+            return
         if verified is False:
             self._count_peer(peer, agent_id)
             raise GCError("SUBSCRIPTION_FAILED", f"wrong password for agent {agent_id}: it is not the one the agent "

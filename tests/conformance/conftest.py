@@ -26,7 +26,9 @@ def start_world(backend: str, flavour: str, site_path, workdir):
     """(world, cleanup) for one backend and flavour."""
     zoom = ZoomStandIn(engagements=[ENGAGEMENT]).start()
     if backend == "sim":
-        config = {"gc": {"plugins": CORE_PLUGINS + ["sim"] + FEATURE_PLUGINS},
+        # lockout_threshold 0: GC's lockout guard off, so that the sim's own lockout (the
+        # CF_AGENT_ACCOUNT_LOCKED_OUT row) can be reached; the guard is tested in tests/security
+        config = {"gc": {"plugins": CORE_PLUGINS + ["sim"] + FEATURE_PLUGINS, "lockout_threshold": 0},
                   "sim": {"demo_call_interval": 0.0, "external_answer_after": -1.0, "site": str(site_path),
                           "flavour": flavour},
                   "zoom": _zoom_section(zoom)}

@@ -23,7 +23,7 @@ from .harness import Desk
 from .rows import ROWS, SCENARIOS, Ctx
 
 SAMPLES = Path(__file__).resolve().parents[1] / "spec_samples"
-EXTRA_KEYS = {"requestId", "controls"}
+EXTRA_KEYS = {"requestId", "controls", "resumeToken", "droppedEvents"}  # GC extensions (documented)
 
 
 def _sample(name: str):

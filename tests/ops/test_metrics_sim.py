@@ -63,21 +63,26 @@ def test_metrics_parse_and_count_commands_errors_and_states(tmp_path):
 
 
 def test_metrics_count_a_slow_client_and_backlog_drops(tmp_path):
-    config = sim_config(gc={"plugins": PLUGINS, "destination_backlog": 3, "agent_queue": 100000},
-                        tcp={"max_queue": 20})
+    config = sim_config(gc={"plugins": PLUGINS, "destination_backlog": 3, "agent_queue": 100000,
+                            "max_destinations_per_connection": 2000}, tcp={"max_queue": 20})
     with GCProcess(config, workdir=tmp_path) as gc:
         url = http_base(gc) + "/metrics"
         before = scrape(url)
         slow = socket.socket()
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         slow.connect(gc.tcp_address)
-        slow.sendall(b"Connect#1001|slow,secret\n")
+        slow.sendall(b"Connect#1001|slow,secret\n" + b"".join(b"Hello#slow-%d\n" % i for i in range(1000)))
         slow.settimeout(30)
-        try:
-            slow.sendall(b"GetState#1001\n" * 30000)  # ~7 MB of State events nobody reads
-        except OSError:
-            pass
-        # nothing reads the slow socket: GC's queue for it fills and GC cuts it off
+        # GC reads a client no faster than it answers (flow control, issue 10): what overflows
+        # the queue of a client that never reads is events nobody asked for, here status
+        # changes, sent to each of its 1,000 destinations
+        with gc.client("websocket") as ops:
+            for i in range(200):
+                if "client too slow" in gc.log():
+                    break
+                for status in ("OUT_OF_SERVICE", "IN_SERVICE"):
+                    ops.request({"type": "SimStatus", "params": {"status": status}, "requestId": f"t{i}{status}"},
+                                "SimTraffic", requestId=f"t{i}{status}", timeout=120)
         after = wait_for(lambda: (lambda s: s if value(s, "gc_slow_client_disconnects_total", transport="tcp")
                                   else None)(scrape(url)), what="the slow client counted", timeout=180)
         slow.close()

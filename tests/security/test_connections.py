@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 
 import pytest
 
@@ -29,25 +30,36 @@ def _read_lines(sock: socket.socket, count: int) -> list[dict]:
 
 
 def test_row4_a_flood_of_blank_lines_never_stalls_others(gc):
-    """4 MB of blank lines, then a Hello, in one write; another client's request, sent
-    while GC reads the flood, is answered while the flood's Hello is not yet (GC used
-    to read the whole flood before anything else, as blank lines need no answer)."""
+    """One client streams blank lines (frames that need no answer) without pause; another
+    client's request is answered while the flood is still streaming (GC used to read a
+    flood that kept its socket full without ever letting anyone else in)."""
     d = fresh("probe")
     with gc.client("websocket") as probe:
         login(probe, "1001", d)
         flood = socket.create_connection(gc.tcp_address)
         flood.sendall(b"Hello#flood-start\n")
         assert _read_lines(flood, 1)[0]["type"] == "System"
-        payload = b"\n" * (4 << 20) + b"Hello#flood-end\n"
-        writer = threading.Thread(target=flood.sendall, args=(payload,), daemon=True)
+        answered = threading.Event()
+        streamed = []
+
+        def stream() -> None:
+            chunk = b"\n" * (256 << 10)
+            while not answered.is_set() and len(streamed) < 256:  # at most 64 MB
+                flood.sendall(chunk)
+                streamed.append(len(chunk))
+            flood.sendall(b"Hello#flood-end\n")
+        writer = threading.Thread(target=stream, daemon=True)
         writer.start()
+        while not streamed:  # the flood is on
+            time.sleep(0.01)
         probe.send({"type": "GetState", "agentId": "1001", "requestId": "probe"})
-        assert probe.expect("State", requestId="probe")["agentId"] == "1001"
-        with pytest.raises(BlockingIOError):  # the flood's Hello: not answered yet
-            flood.recv(65536, socket.MSG_DONTWAIT)
-        flood.settimeout(60)
-        writer.join(60)
-        assert _read_lines(flood, 1)[0]["type"] == "System"  # and then it is
+        assert probe.expect("State", requestId="probe", timeout=60)["agentId"] == "1001"
+        still_streaming = writer.is_alive() and len(streamed) < 256
+        answered.set()
+        assert still_streaming
+        writer.join(120)
+        flood.settimeout(120)
+        assert _read_lines(flood, 1)[0]["type"] == "System"  # the flood's own Hello, answered after
         flood.close()
     assert "Traceback" not in gc.log()
 
