@@ -132,7 +132,7 @@ def check_wheel(wheel: Path) -> None:
 def schema_names() -> dict[str, set[str]]:
     names: dict[str, set[str]] = {"command": set(), "event": set()}
     for kind, folder in (("command", "commands"), ("event", "events")):
-        for f in [*REPO.glob(f"gc_core/data/schemas/{folder}/*.json"), *REPO.glob(f"plugins/gc_*/schemas/{folder}/*.json")]:
+        for f in [*REPO.glob(f"schemas/{folder}/*.json"), *REPO.glob(f"plugins/gc_*/schemas/{folder}/*.json")]:
             names[kind].add(f.stem)
     return names
 
@@ -153,7 +153,7 @@ def check_install(bindir: Path, cwd: Path, env: dict, label: str) -> None:
     for kind, expected in schema_names().items():
         if expected - found[kind]:
             raise SmokeFailure(f"{label}: gc schemas list misses {kind} schemas {sorted(expected - found[kind])}")
-    for example in sorted(REPO.glob("gc_core/data/conf/example-*.toml")):
+    for example in sorted(REPO.glob("conf/example-*.toml")):
         name = example.stem[len("example-"):]
         text = run([gc, "config", "example", name], cwd=cwd, env=env).stdout
         if text != example.read_text():

@@ -6,7 +6,7 @@ Layers, lowest first:
 2. the TOML file(s): every ``--config FILE`` (later files win); with none, the first
    file of :func:`search_path` that exists (``./gc.toml``,
    ``$XDG_CONFIG_HOME/generic-connector/gc.toml``, ``/etc/generic-connector/gc.toml``,
-   the packaged default ``gc_core/data/conf/gc.toml``);
+   the packaged default ``conf/gc.toml``, package data as ``gc_core/data/conf``);
 3. environment variables ``GC__<SECTION>__<KEY>`` (``GC__TCP__PORT=9000``);
 4. ``--set section.key=value`` on the command line.
 

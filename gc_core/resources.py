@@ -1,4 +1,4 @@
-"""Where the shipped data lives: the package data of ``gc_core`` (``gc_core/data/``),
+"""Where the shipped data lives: the package data of ``gc_core`` (``gc_core/data/``, links to the checkout's top-level ``schemas/`` and ``conf/``),
 read with :mod:`importlib.resources`, so a wheel, an editable install, a
 ``pip install --user`` and a checkout all find the same files.
 

@@ -20,7 +20,7 @@ SCHEMAS = Path(__file__).parent / "schemas"
 @hookimpl
 def gc_config_defaults():
     return {"sim": {
-        "site": "",              # TOML site file; "" = the packaged sim-site.toml (gc_core/data/conf)
+        "site": "",              # TOML site file; "" = the packaged sim-site.toml (conf/, packaged as gc_core/data/conf)
         "flavour": "UCCE",       # UCCE | UCCX: which Finesse platform the sim behaves like
         "external_answer_after": 1.0,  # seconds before an outside number answers (-1: never, tests drive it)
         "demo_call_interval": 0.0,     # seconds between demo inbound calls (0: off)

@@ -30,7 +30,7 @@
   "use strict";
 
   /*
-   * Typed events: one typedef per event of gc_core/data/schemas/events (its required
+   * Typed events: one typedef per event of schemas/events (its required
    * fields; see the schema for the optional ones). tests/ops/test_gc_client_js.py checks
    * that these stay in step with the schemas.
    *
