@@ -22,7 +22,15 @@ def test_slow_client_is_cut_off_without_hurting_others(tmp_path):
         slow = socket.socket()
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills after a few events
         slow.connect(gc.tcp_address)
-        slow.sendall(b"Connect#1001|slow,secret\n")
+        slow.sendall(b"Connect#1001|slow,secret\nGetState#1001\n")
+        # Connect answers nothing on success (protocol.md 5): the State of the GetState
+        # queued behind it says the agent is bound to "slow" before the flood begins
+        # (under load the flood could otherwise cut the client off first)
+        seen = b""
+        while b'"type": "State"' not in seen and b'"type":"State"' not in seen:
+            chunk = slow.recv(4096)
+            assert chunk, "GC closed the connection before answering GetState"
+            seen += chunk
         # it serves many destinations (each hears every status change) and pipelines
         # frames without reading an answer
         burst = b"".join(b"Hello#slow-%d\n" % i for i in range(1000)) + b"GetState#1001\n" * 20000
