@@ -21,6 +21,9 @@ class ErrorCode:
     description: str
 
 
+# The spec's error table (gc-json-api.txt, "Errors"), its descriptions word for word
+# (the spec's own spelling: "doesn't exists", "session session"; a line break in a cell
+# is one space). Every errorDescription starts with one of these (:func:`describe`).
 _SPEC_CODES = [
     ("CF_INVALID_CALLED_DEVICE", ORIGIN_FINESSE, "The called device is not valid"),
     ("CF_INVALID_CALLING_DEVICE", ORIGIN_FINESSE, "The calling device is not valid"),
@@ -36,25 +39,24 @@ _SPEC_CODES = [
     ("CF_GENERIC_SYSTEM_RESOURCE_AVAILABILITY", ORIGIN_FINESSE,
      "The request failed due to lack of system resources (no specific details available)"),
     ("E_CTI_INVALID_CALLID", ORIGIN_FINESSE, "A request message was received with an invalid CallID value."),
-    ("USER_NOT_FOUND", ORIGIN_FINESSE, "Agent ID isn't found in Finesse"),
-    ("GENERAL_ERROR", ORIGIN_FINESSE, "The root cause is unclear"),
+    ("USER_NOT_FOUND", ORIGIN_FINESSE, "When Agent ID isn't found in Finesse"),
+    ("GENERAL_ERROR", ORIGIN_FINESSE, "when root cause is unclear"),
     ("CF_GENERIC_OPERATION", ORIGIN_FINESSE, "An operation error occurred (no specific details available)."),
     ("BAD_DESTINATION", ORIGIN_FINESSE, "Agent called to an invalid extension"),
-    # The spec's origin column says GC (its description starts "IOException").
-    ("DOWN", ORIGIN_GC, "No response from Finesse"),
+    ("DOWN", ORIGIN_GC, "IOException When Requester gets no response from Finesse"),
     ("LICENSES_EXCEEDED", ORIGIN_GC, "User license limit exceeded"),
     ("MISSING_EXTENSION", ORIGIN_GC, "Missing Extension"),
     ("MISSING_NUMBER", ORIGIN_GC, "Number to dial is missing in request"),
     ("MISSING_PASSWORD", ORIGIN_GC, "Password is missing in request"),
     ("MISSING_REASON_CODE", ORIGIN_GC, "GC/Finesse expects reason-code that wasn't provided by the client"),
-    ("NO_DIALOG_ID", ORIGIN_GC, "The requested dialog doesn't exist in GC"),
-    ("NOT_REACHABLE", ORIGIN_GC, "Timeout on connecting to Finesse"),
-    ("PLEASE_RETRY", ORIGIN_GC, "Invalid request params, IOException or request timeout"),
+    ("NO_DIALOG_ID", ORIGIN_GC, "The requested dialog doesn't exists in GC"),
+    ("NOT_REACHABLE", ORIGIN_GC, "SocketTimeoutException Timeout exception on connecting to Finesse via Requester"),
+    ("PLEASE_RETRY", ORIGIN_GC, "invalid request params, IOException, request timeout"),
     ("SUBSCRIPTION_FAILED", ORIGIN_GC, "Invalid credentials supplied for agent login"),
     ("UNABLE_TO_SUBSCRIBE_TO_FINESSE", ORIGIN_GC, "Invalid credentials supplied for agent login"),
     ("WRONG_EXTENSION", ORIGIN_GC, "Extension is not valid (contains alphabetic characters)"),
     ("SESSION_INVALIDATED", ORIGIN_GC,
-     "The current session has been invalidated: the agent has been connected from a new destination"),
+     "The current session session for login has been invalidate, user has been logged in from a new destination."),
 ]
 
 CATALOGUE: dict[str, ErrorCode] = {c: ErrorCode(c, o, d) for c, o, d in _SPEC_CODES}
@@ -66,11 +68,37 @@ def lookup(code: str) -> ErrorCode:
     return CATALOGUE.get(code) or ErrorCode(code, ORIGIN_FINESSE, code)
 
 
+def describe(code: str, detail: str = "") -> str:
+    """The ``errorDescription`` of ``code``: the spec's description, then what GC knows of
+    this failure (``detail``, a sentence: "extension must be digits only") after a colon.
+
+    "Extension is not valid (contains alphabetic characters): extension must be digits only."
+    After a description that ends with a full stop the detail follows after a space, its
+    words unchanged (a command name keeps its case). A detail that already starts with the
+    spec's text (a description composed before, a Finesse message that is the spec's own)
+    is kept as it is; a code the spec does not list (Finesse's other CTI codes) is
+    described by the detail alone, or by its name.
+    """
+    detail = (detail or "").strip()
+    entry = CATALOGUE.get(code)
+    if entry is None:
+        return detail or code
+    text = entry.description
+    if not detail or detail.startswith(text) or detail.rstrip(".") == text.rstrip("."):
+        return text if not detail.startswith(text) else detail
+    if detail[-1] not in ".!?)":
+        detail += "."
+    if text.endswith("."):
+        return f"{text} {detail}"
+    return f"{text}: {detail}"
+
+
 class GCError(Exception):
     """A failure a client must hear about as an ``Error`` event.
 
-    ``description`` replaces the catalogue's text when given; it must never contain
-    a password. ``details`` carries extra fields for the event (Finesse's own
+    ``description`` is what GC knows of this failure beyond the code (a sentence, never
+    a raw pattern, never a password); the event's text is :func:`describe`'s: the spec's
+    description, then this one after a colon. ``details`` carries extra fields for the event (Finesse's own
     ``finesseErrorType``/``finesseErrorData``, the HTTP status ...).
     """
 
@@ -78,7 +106,7 @@ class GCError(Exception):
         entry = lookup(code)
         self.code = code
         self.origin = origin or entry.origin
-        self.description = description or entry.description
+        self.description = describe(code, description)
         self.details = details
         super().__init__(f"{code}: {self.description}")
 

@@ -76,3 +76,61 @@ def new_inbound(agent, dialog_id: str, from_address: str, call_type: str, *,
     return {"type": "NewInboundCall", "dialogId": dialog_id, "fromAddress": from_address,
             "callVariables": variables if variables is not None else call_vars(from_address),
             "callType": call_type, "agentId": agent.id}
+
+
+# The spec's error table (gc-json-api.txt, "Errors"): code -> (origin, description), word
+# for word (a line break inside a cell is one space). tests/conformance/test_error_table.py
+# checks it against the spec's text.
+SPEC_ERRORS = {
+    "CF_INVALID_CALLED_DEVICE": ("Finesse", "The called device is not valid"),
+    "CF_INVALID_CALLING_DEVICE": ("Finesse", "The calling device is not valid"),
+    "CF_INVALID_CONNECTION_ID_FOR_ACTIVE_CALL": ("Finesse", "The active connection ID in the request is invalid"),
+    "CF_INVALID_CONSULT_TYPE": ("Finesse", "The consult type is invalid"),
+    "CF_AGENT_ACCOUNT_LOCKED_OUT": ("Finesse", "The account is locked out"),
+    "CF_INVALID_CSTA_DEVICE_IDENTIFIER": ("Finesse", "The device ID is not valid."),
+    "CF_RESOURCE_BUSY": ("Finesse", "An internal resource is busy"),
+    "CF_INVALID_LOGON_DEVICE_SPECIFIED": ("Finesse", "The request specified an invalid logon device."),
+    "CF_GENERIC_UNSPECIFIED_REJECTION": ("Finesse", "The request has been rejected (no specific details available)."),
+    "CF_INVALID_OBJECT_STATE": ("Finesse", "The object is in the incorrect state for the request."),
+    "CF_INVALID_PASSWORD_SPECIFIED": ("Finesse", "The request specified an invalid agent password."),
+    "CF_GENERIC_SYSTEM_RESOURCE_AVAILABILITY": (
+        "Finesse", "The request failed due to lack of system resources (no specific details available)"),
+    "E_CTI_INVALID_CALLID": ("Finesse", "A request message was received with an invalid CallID value."),
+    "USER_NOT_FOUND": ("Finesse", "When Agent ID isn't found in Finesse"),
+    "GENERAL_ERROR": ("Finesse", "when root cause is unclear"),
+    "CF_GENERIC_OPERATION": ("Finesse", "An operation error occurred (no specific details available)."),
+    "BAD_DESTINATION": ("Finesse", "Agent called to an invalid extension"),
+    "DOWN": ("GC", "IOException When Requester gets no response from Finesse"),
+    "LICENSES_EXCEEDED": ("GC", "User license limit exceeded"),
+    "MISSING_EXTENSION": ("GC", "Missing Extension"),
+    "MISSING_NUMBER": ("GC", "Number to dial is missing in request"),
+    "MISSING_PASSWORD": ("GC", "Password is missing in request"),
+    "MISSING_REASON_CODE": ("GC", "GC/Finesse expects reason-code that wasn't provided by the client"),
+    "NO_DIALOG_ID": ("GC", "The requested dialog doesn't exists in GC"),
+    "NOT_REACHABLE": ("GC", "SocketTimeoutException Timeout exception on connecting to Finesse via Requester"),
+    "PLEASE_RETRY": ("GC", "invalid request params, IOException, request timeout"),
+    "SUBSCRIPTION_FAILED": ("GC", "Invalid credentials supplied for agent login"),
+    "UNABLE_TO_SUBSCRIBE_TO_FINESSE": ("GC", "Invalid credentials supplied for agent login"),
+    "WRONG_EXTENSION": ("GC", "Extension is not valid (contains alphabetic characters)"),
+    "SESSION_INVALIDATED": ("GC", "The current session session for login has been invalidate, user has been "
+                                  "logged in from a new destination."),
+}
+
+
+def described(code: str, detail: str) -> str:
+    """The errorDescription docs/protocol.md (Errors) promises for ``code`` with GC's
+    ``detail`` (a sentence, from the command schema's x-gc-message or the situation):
+    the spec's description, then the detail after a colon, or after a space when the
+    description ends with a full stop; the detail ends with a full stop."""
+    if code not in SPEC_ERRORS:
+        return detail or code
+    spec = SPEC_ERRORS[code][1]
+    if not detail or detail.rstrip(".") == spec.rstrip("."):
+        return spec
+    if detail.startswith(spec):
+        return detail
+    if detail[-1] not in ".!?)":
+        detail += "."
+    if spec.endswith("."):
+        return f"{spec} {detail}"
+    return f"{spec}: {detail}"

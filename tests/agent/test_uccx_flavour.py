@@ -8,6 +8,7 @@ import pytest
 
 from .helpers import (PASSWORD, answered, call_vars, consult, customer as cust, dialog_state, dropped, inbound,
                       new_inbound, party, refused, state, unchanged)
+from tests.expected import described
 
 FLAVOUR = "UCCX"
 
@@ -53,7 +54,8 @@ def test_ucce_only_commands_are_not_offered(desks, team, customer, command, para
     [err] = d.events()
     assert {k: err.get(k) for k in ("type", "errorCode", "errorOrigin", "errorDescription", "request")} == {
         "type": "Error", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC",
-        "errorDescription": f"{command} is not available on the sim UCCX backend (needs {capability})",
+        "errorDescription": described("PLEASE_RETRY",
+                                      f"{command} is not available on the sim UCCX backend (needs {capability})"),
         "request": {"category": "agent_call" if command == "Transfer_sst" else "agent_state", "type": command}}
     assert err.get("requestId") == d.rid("x")
     if form == "named":

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from gc_core.testing import GCProcess, event_obj, event_type, to_toml
+from tests.expected import described
 
 SIM = {"demo_call_interval": 0.0, "external_answer_after": -1.0}
 
@@ -51,7 +52,8 @@ def test_commands_are_offered_per_agent_backend(gc):
     assert ask(east, "1001", "makeworkready", "wr")["state"] == "WORK_READY"
     err = ask(west, "1002", "makeworkready", "wr")
     assert (event_type(err), err["errorCode"]) == ("Error", "PLEASE_RETRY")
-    assert err["errorDescription"] == "makeworkready is not available on the sim UCCX (west) backend (needs WORK_READY)"
+    assert err["errorDescription"] == described("PLEASE_RETRY", "makeworkready is not available on the sim UCCX "
+                                                "(west) backend (needs WORK_READY)")
     # the same GetState works on both; each agent's state lives on its own backend
     assert ask(west, "1002", "GetState", "g")["state"] == "NOT_READY"
     east.close(), west.close()

@@ -18,6 +18,7 @@ from tests.finesse.harness import PASSWORD, finesse_section, scenario_team, writ
 
 pytest.importorskip("gc_finesse.backend")
 from gc_finesse_emulator.cluster import EmulatorCluster  # noqa: E402
+from tests.expected import described
 
 UCCE_TEAM, UCCX_TEAM, SIM_TEAM = scenario_team(1), scenario_team(2), scenario_team(3)
 CUSTOMER = "5550142"
@@ -130,8 +131,8 @@ def test_three_backends_in_one_gc(gc, clusters):
     # WORK_READY is UCCE's alone: refused to the UCCX agent before anything reaches Finesse
     refused = request(uccx, uccx_agent, "makeworkready", "wr-x")
     assert (event_type(refused), refused["errorCode"], refused["errorOrigin"]) == ("Error", "PLEASE_RETRY", "GC")
-    assert refused["errorDescription"] == \
-        "makeworkready is not available on the finesse UCCX (uccx) backend (needs WORK_READY)"
+    assert refused["errorDescription"] == described(
+        "PLEASE_RETRY", "makeworkready is not available on the finesse UCCX (uccx) backend (needs WORK_READY)")
     assert request(ucce, ucce_agent, "makeworknotready", "w-e")["state"] == "WORK"
     assert request(ucce, ucce_agent, "makeworkready", "wr-e")["state"] == "WORK_READY"
 

@@ -18,6 +18,7 @@ from gc_core.testing import event_obj, event_type, schema_registry
 
 from .harness import PASSWORD, Desk
 from .rows import Ctx, s_callback_reserved, s_ready, s_reserved, s_signed_in, s_talking
+from tests.expected import described
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,7 +128,8 @@ def test_row4_an_empty_callback_number_keeps_the_customers(world, opened):
     # where the schema does not allow "", an empty value is still missing
     c.desk.client.send(f"Login#{a.id}|{PASSWORD},")
     err = c.desk.expect("Error", None)
-    assert (err["errorCode"], err["errorDescription"]) == ("MISSING_EXTENSION", "extension is missing")
+    assert (err["errorCode"], err["errorDescription"]) == ("MISSING_EXTENSION",
+                                                           described("MISSING_EXTENSION", "extension is missing"))
 
 
 # -- row 5: error descriptions a desk agent can read ---------------------------------------------
@@ -155,7 +157,7 @@ def test_row5_error_descriptions_are_sentences(world, opened, frame, code, descr
     s_signed_in(c)
     c.desk.client.send(frame.format(a=c.agent.id))
     err = c.desk.expect("Error", "*")
-    assert (err["errorCode"], err["errorDescription"]) == (code, description), err
+    assert (err["errorCode"], err["errorDescription"]) == (code, described(code, description)), err
 
 
 def test_row5_no_schema_failure_shows_a_pattern():

@@ -11,6 +11,7 @@ import pytest
 
 from gc_core.testing import GCProcess
 
+from tests.expected import described
 from tests.support import sim_config
 
 PLUGIN = '''
@@ -108,8 +109,9 @@ def test_installed_but_not_enabled_plugin_offers_nothing(echo_plugin, tmp_path):
             err = c.expect("Error")
             # a retry cannot help: the Error names the plugin and the setting (issue 16)
             assert err["errorCode"] == "CF_GENERIC_UNSPECIFIED_REJECTION" and err["errorOrigin"] == "GC"
-            assert err["errorDescription"] == ("Echo is provided by the plugin 'echo', which is not enabled here: "
-                                               "add \"echo\" to the gc.plugins setting")
+            assert err["errorDescription"] == described(
+                "CF_GENERIC_UNSPECIFIED_REJECTION",
+                "Echo is provided by the plugin 'echo', which is not enabled here: add \"echo\" to the gc.plugins setting")
 
 
 def test_disabling_a_builtin_plugin_removes_its_commands(tmp_path):

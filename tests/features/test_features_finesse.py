@@ -19,6 +19,7 @@ from gc_zoom.standin import ZoomStandIn  # noqa: E402
 from .helpers import (BIG_BOOK_ID, BIG_BOOK_SIZE, COMPANY_DIRECTORY, CORE_PLUGINS, FEATURE_PLUGINS,  # noqa: E402
                       GLOBAL_BOOKS, TIME, FinesseDesk, big_book_contact, call_vars, dropped, error_view, inbound,
                       member, new_inbound, party, state, team_agents)
+from tests.expected import described
 
 CUSTOMER = "5550123"
 PREVIEW_CUSTOMER = "5550199"
@@ -265,14 +266,15 @@ def test_refusals(world, flavour, team, other_team, fdesks, command):
     assert error_view(ev) == {"type": "Error", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC", "agentId": a2.id,
                               "requestId": r}
     if not unavailable:
-        assert ev["errorDescription"] == f"{command} needs a supervisor: agent {a2.id} is not one"
+        assert ev["errorDescription"] == described("PLEASE_RETRY", f"{command} needs a supervisor: agent {a2.id} "
+                                                                   "is not one")
     r = other.ask(command, params)
     ev = other.answer(r)
     assert error_view(ev) == {"type": "Error", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC",
                               "agentId": stranger.id, "requestId": r}
     if not unavailable:
-        assert ev["errorDescription"].startswith(f"{command} refused: ")
-        assert ev["errorDescription"].endswith(f"; agent {stranger.id} supervises team(s) {other_team.id} only")
+        assert ev["errorDescription"].startswith(described("PLEASE_RETRY", f"{command} refused: ").rstrip("."))
+        assert ev["errorDescription"].endswith(f"; agent {stranger.id} supervises team(s) {other_team.id} only.")
     r = agent.ask("getdialogstate", {"dialogId": dialog})
     assert agent.answer(r)["state"] == "ACTIVE"
     later = agent.client.events[mark:]  # every event the member received after the call was set up
@@ -377,8 +379,8 @@ def test_reject_and_close_outbound_preview(world, flavour, team, fdesks, command
         ev = desk.answer(r)
         assert error_view(ev) == {"type": "Error", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC",
                                   "agentId": a.id, "requestId": r}
-        assert ev["errorDescription"] == ("CloseOutboundPreview is not available on the finesse UCCX backend "
-                                          "(needs OUTBOUND_PREVIEW)")
+        assert ev["errorDescription"] == described("PLEASE_RETRY", "CloseOutboundPreview is not available on "
+                                                   "the finesse UCCX backend (needs OUTBOUND_PREVIEW)")
         return
     assert desk.wait("InboundCall", requestId=r) == dropped(a, dialog, rid=r)
     assert desk.wait("State", requestId=r) == state(a, "READY", rid=r)

@@ -8,6 +8,7 @@ import pytest
 from gc_core.testing import GCProcess
 
 from .helpers import call_vars, dropped, error_view, inbound, new_inbound, party, sim_config, state
+from tests.expected import described
 
 CUSTOMER = "5550199"
 
@@ -107,7 +108,8 @@ def test_close_outbound_preview_is_ucce_only(gc, flavour, team, desks, customer)
     else:  # UCCX direct preview has no CLOSE: the command is not offered
         assert [error_view(e) for e in events] == [{"type": "Error", "errorCode": "PLEASE_RETRY",
                                                     "errorOrigin": "GC", "agentId": a.id, "requestId": r}]
-        assert events[0]["errorDescription"] == ("CloseOutboundPreview is not available on the sim UCCX backend "
+        assert events[0]["errorDescription"] == described("PLEASE_RETRY", "CloseOutboundPreview is not available "
+                                                          "on the sim UCCX backend "
                                                  "(needs OUTBOUND_PREVIEW)")
         _r, events = desk.do("getdialogstate", {"dialogId": dialog})
         assert events[0]["state"] == "ALERTING"
@@ -200,7 +202,7 @@ def test_wrong_dialogs(gc, flavour, team, desks, customer):
     desk.sync()
     r, events = desk.do("AcceptOutboundPreview", {"dialogId": dialog})
     assert [e["errorCode"] for e in events] == ["PLEASE_RETRY"]
-    assert events[0]["errorDescription"] == (f"AcceptOutboundPreview: dialog {dialog} is not an outbound preview "
-                                             f"reservation (callType ACD_IN)")
+    assert events[0]["errorDescription"] == described("PLEASE_RETRY", f"AcceptOutboundPreview: dialog {dialog} is "
+                                                      "not an outbound preview reservation (callType ACD_IN)")
     _r, events = desk.do("getdialogstate", {"dialogId": dialog})
     assert events[0]["state"] == "ALERTING"

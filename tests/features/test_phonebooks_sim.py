@@ -9,6 +9,7 @@ from gc_core.testing import GCProcess
 
 from .helpers import (BIG_BOOK_ID, BIG_BOOK_SIZE, COMPANY_DIRECTORY, GLOBAL_BOOKS, big_book_contact, error_view,
                       sim_config)
+from tests.expected import described
 
 
 @pytest.fixture(scope="module", params=["UCCE", "UCCX"])
@@ -52,8 +53,9 @@ def test_getteamphonebooks_of_another_team_is_refused(team, other_team, desks):
         r, events = desk.do("GetTeamPhonebooks", {"teamId": other_team.id})
         assert [error_view(e) for e in events] == [{"type": "Error", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC",
                                                     "agentId": who.id, "requestId": r}]
-        assert events[0]["errorDescription"] == (f"GetTeamPhonebooks refused: team {other_team.id} is neither agent "
-                                                 f"{who.id}'s team nor a team it supervises")
+        assert events[0]["errorDescription"] == described(
+            "PLEASE_RETRY", f"GetTeamPhonebooks refused: team {other_team.id} is neither agent {who.id}'s team "
+            "nor a team it supervises")
 
 
 def test_getphonebookcontacts(team, desks):
@@ -85,8 +87,9 @@ def test_contacts_of_a_book_the_agent_is_not_given_are_refused(team, other_team,
         r, events = desk.do("GetPhonebookContacts", {"phonebookId": book})
         assert [error_view(e) for e in events] == [{"type": "Error", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC",
                                                     "agentId": team.agents[0].id, "requestId": r}]
-        assert events[0]["errorDescription"] == (f"GetPhonebookContacts refused: phone book {book} is not one of "
-                                                 f"agent {team.agents[0].id}'s phone books")
+        assert events[0]["errorDescription"] == described(
+            "PLEASE_RETRY", f"GetPhonebookContacts refused: phone book {book} is not one of agent "
+            f"{team.agents[0].id}'s phone books")
 
 
 def test_missing_parameters(team, desks):
@@ -95,4 +98,4 @@ def test_missing_parameters(team, desks):
     for command in ("GetTeamPhonebooks", "GetPhonebookContacts"):
         r, events = desk.do(command, {})
         assert [e["errorCode"] for e in events] == ["PLEASE_RETRY"]
-        assert events[0]["errorDescription"].endswith("Id is missing")
+        assert events[0]["errorDescription"].endswith("Id is missing.")

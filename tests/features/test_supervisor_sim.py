@@ -12,6 +12,7 @@ from gc_core.testing import GCProcess
 
 from .helpers import (TIME, dropped, error_view, inbound, member, new_inbound, party, sim_config, state,
                       team_agents)
+from tests.expected import described
 
 
 @pytest.fixture(scope="module", params=["UCCE", "UCCX"])
@@ -175,8 +176,8 @@ def test_bargein_from_monitoring_then_dropparticipant(gc, flavour, team, desks, 
     else:  # PARTICIPANT_DROP is UCCE only: a UCCX deployment does not offer the command
         assert [error_view(e) for e in events] == [{"type": "Error", "errorCode": "PLEASE_RETRY",
                                                     "errorOrigin": "GC", "agentId": s.id, "requestId": r}]
-        assert events[0]["errorDescription"] == ("dropparticipant is not available on the sim UCCX backend "
-                                                 "(needs PARTICIPANT_DROP)")
+        assert events[0]["errorDescription"] == described("PLEASE_RETRY", "dropparticipant is not available on "
+                                                          "the sim UCCX backend (needs PARTICIPANT_DROP)")
         assert agent.sync() == []
 
 
@@ -320,7 +321,8 @@ def test_an_agent_who_is_not_a_supervisor_is_refused(gc, flavour, team, desks, c
     if command == "dropparticipant" and flavour == "UCCX":
         assert "not available on the sim UCCX backend" in events[0]["errorDescription"]
     else:
-        assert events[0]["errorDescription"] == f"{command} needs a supervisor: agent {a2.id} is not one"
+        assert events[0]["errorDescription"] == described("PLEASE_RETRY", f"{command} needs a supervisor: agent "
+                                                                          f"{a2.id} is not one")
     assert agent.sync() == []  # nothing happened to the member's call
 
 
@@ -350,8 +352,8 @@ def test_a_supervisor_of_another_team_is_refused(gc, flavour, team, other_team, 
                     "bargein": f"agent {a1.id} is not a member of a team agent {stranger_id.id} supervises",
                     "getteamuserstate": f"agent {a1.id} is not a member of a team agent {stranger_id.id} supervises",
                     "getteamusers": f"team {team.id} is not a team agent {stranger_id.id} supervises"}[command]
-            assert description == (f"{command} refused: {what}; agent {stranger_id.id} supervises "
-                                   f"team(s) {other_team.id} only")
+            assert description == described("PLEASE_RETRY", f"{command} refused: {what}; agent {stranger_id.id} "
+                                                             f"supervises team(s) {other_team.id} only")
     assert agent.sync() == []       # the member saw nothing
     assert stranger.sync() == []    # and the stranger got nothing but the refusal
 
@@ -375,5 +377,5 @@ def test_flavour_offers_dropparticipant_on_ucce_only(gc, flavour, team, desks):
     if flavour == "UCCE":  # offered: the team check answers (nobody is signed in on that extension)
         assert "refused: extension" in events[0]["errorDescription"]
     else:
-        assert events[0]["errorDescription"] == ("dropparticipant is not available on the sim UCCX backend "
-                                                 "(needs PARTICIPANT_DROP)")
+        assert events[0]["errorDescription"] == described("PLEASE_RETRY", "dropparticipant is not available on "
+                                                          "the sim UCCX backend (needs PARTICIPANT_DROP)")

@@ -16,6 +16,7 @@ import pytest
 from gc_core.testing import GCProcess, event_obj
 
 from .helpers import Customer, Desk, Team, error_view, sim_config
+from tests.expected import described
 
 FEATURE_COMMANDS = {
     "supervisor": {"getqueuelist": None, "silentmonitor": {"agentExtension": "60101"},
@@ -55,7 +56,8 @@ def p_half(site, tmp_path_factory):
 
 
 def not_enabled(plugin: str) -> str:
-    return f"is provided by the plugin {plugin!r}, which is not enabled here: add \"{plugin}\" to the gc.plugins setting"
+    return (f"is provided by the plugin {plugin!r}, which is not enabled here: add \"{plugin}\" to the "
+            "gc.plugins setting.")
 
 
 def unknown(gc: GCProcess, plugin: str) -> None:
@@ -99,9 +101,9 @@ def test_plugins_switched_on_next_to_others_switched_off(p_half):
         assert [error_view(e) for e in events] == [{"type": "Error", "errorCode": "CF_GENERIC_UNSPECIFIED_REJECTION",
                                                     "errorOrigin": "GC", "agentId": team.supervisor.id,
                                                     "requestId": r}]
-        assert events[0]["errorDescription"] == ("Zoom is not configured: set zoom.account_id, zoom.client_id and "
-                                                 "zoom.client_secret (or zoom.client_secret_file); `gc config "
-                                                 "example features` shows them")
+        assert events[0]["errorDescription"] == described(
+            "CF_GENERIC_UNSPECIFIED_REJECTION", "Zoom is not configured: set zoom.account_id, zoom.client_id and "
+            "zoom.client_secret (or zoom.client_secret_file); `gc config example features` shows them")
     finally:
         sup.close()
 

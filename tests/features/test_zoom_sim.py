@@ -19,6 +19,7 @@ from gc_zoom.client import ZoomClient
 from gc_zoom.standin import ZoomStandIn
 
 from .helpers import Team, error_view, sim_config
+from tests.expected import described
 
 SECRET = "zoom-s3cr3t-do-not-log-4f9a"
 ENGAGEMENT, OTHER_ENGAGEMENT, MEETING = "eng-1", "eng-2", "85746065432"
@@ -120,9 +121,9 @@ def test_targets_from_configuration_and_none_at_all(gc, zoom, team, desks):
     r, events = nobody.do("ZOOMPauseRecording")
     assert [error_view(e) for e in events] == [{"type": "Error", "errorCode": "PLEASE_RETRY", "errorOrigin": "GC",
                                                 "agentId": team.agents[0].id, "requestId": r}]
-    assert events[0]["errorDescription"] == (
-        f"no Zoom recording to control: agent {team.agents[0].id} has no active call carrying callVariable10, "
-        f"and neither zoom.agent_targets nor zoom.target_id names one")
+    assert events[0]["errorDescription"] == described(
+        "PLEASE_RETRY", f"no Zoom recording to control: agent {team.agents[0].id} has no active call carrying "
+        "callVariable10, and neither zoom.agent_targets nor zoom.target_id names one")
     assert seen_since(zoom, mark) == []  # Zoom was not asked
 
 
@@ -179,8 +180,8 @@ def test_zoom_http_errors(gc, zoom, team, desks, customer, status, body, code, m
     assert [error_view(e, "httpStatus") for e in events] == [{
         "type": "Error", "errorCode": code, "errorOrigin": "Zoom", "agentId": team.agents[0].id,
         "requestId": r, "httpStatus": status}]
-    assert events[0]["errorDescription"] == (f"Zoom answered {status} to recording pause of engagement "
-                                             f"{ENGAGEMENT}: {message}")
+    assert events[0]["errorDescription"] == described(code, f"Zoom answered {status} to recording pause of "
+                                                            f"engagement {ENGAGEMENT}: {message}")
     assert zoom.engagements[ENGAGEMENT] == "recording"
     # the next request works again
     r, events = desk.do("ZOOMPauseRecording")
@@ -193,8 +194,9 @@ def test_an_unknown_engagement_is_zooms_404(gc, zoom, team, desks, customer):
     assert [error_view(e, "httpStatus") for e in events] == [{
         "type": "Error", "errorCode": "GENERAL_ERROR", "errorOrigin": "Zoom", "agentId": team.agents[0].id,
         "requestId": r, "httpStatus": 404}]
-    assert events[0]["errorDescription"] == ("Zoom answered 404 to recording resume of engagement eng-404: "
-                                             "Engagement does not exist: eng-404. (code 1001)")
+    assert events[0]["errorDescription"] == described("GENERAL_ERROR", "Zoom answered 404 to recording resume of "
+                                                      "engagement eng-404: Engagement does not exist: eng-404. "
+                                                      "(code 1001)")
 
 
 def test_zoom_not_answering_in_time(gc, zoom, team, desks, customer):
@@ -205,8 +207,8 @@ def test_zoom_not_answering_in_time(gc, zoom, team, desks, customer):
         "type": "Error", "errorCode": "NOT_REACHABLE", "errorOrigin": "Zoom", "agentId": team.agents[0].id,
         "requestId": r}]
     host = zoom.url.split("//")[1]
-    assert events[0]["errorDescription"] == (f"Zoom ({host}) did not answer recording pause of engagement "
-                                             f"{ENGAGEMENT} within 1 s")
+    assert events[0]["errorDescription"] == described("NOT_REACHABLE", f"Zoom ({host}) did not answer recording "
+                                                      f"pause of engagement {ENGAGEMENT} within 1 s")
 
 
 def test_oauth_refusals_and_timeouts(gc, zoom, team, desks, customer):
@@ -219,12 +221,12 @@ def test_oauth_refusals_and_timeouts(gc, zoom, team, desks, customer):
     assert [error_view(e, "httpStatus") for e in events] == [{
         "type": "Error", "errorCode": "GENERAL_ERROR", "errorOrigin": "Zoom", "agentId": a.id, "requestId": r,
         "httpStatus": 401}]
-    assert events[0]["errorDescription"] == ("Zoom answered 401 to the OAuth token request: "
-                                             "Invalid client_id or client_secret (invalid_client)")
+    assert events[0]["errorDescription"] == described("GENERAL_ERROR", "Zoom answered 401 to the OAuth token "
+                                                      "request: Invalid client_id or client_secret (invalid_client)")
     zoom.delay_next(3.0, path="/oauth/token")
     r, events = desk.do("ZOOMPauseRecording")
     assert [(e["errorCode"], e["errorOrigin"]) for e in events] == [("NOT_REACHABLE", "Zoom")]
-    assert events[0]["errorDescription"].endswith("did not answer the OAuth token request within 1 s")
+    assert events[0]["errorDescription"].endswith("did not answer the OAuth token request within 1 s.")
     assert zoom.engagements[ENGAGEMENT] == "recording"
     r, events = desk.do("ZOOMPauseRecording")
     assert events == [recording(a, "PAUSED", "engagement", ENGAGEMENT, r)]
@@ -243,8 +245,8 @@ def test_client_unreachable_zoom_is_not_reachable():
         zc.set_recording("engagement", "e", paused=True)
     err = info.value
     assert (err.code, err.origin) == ("NOT_REACHABLE", "Zoom")
-    assert err.description == (f"cannot reach Zoom (127.0.0.1:{port}) for the OAuth token request: "
-                               f"ConnectionError")
+    assert err.description == described("NOT_REACHABLE", f"cannot reach Zoom (127.0.0.1:{port}) for the OAuth "
+                                                         "token request: ConnectionError")
     assert SECRET not in repr(zc) and SECRET not in str(err)
 
 

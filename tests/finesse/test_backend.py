@@ -21,6 +21,7 @@ from gc_sim.backend import FLAVOUR_CAPS as SIM_CAPS
 from gc_sim.model import Site
 
 from .harness import PASSWORD, finesse_section
+from tests.expected import described
 
 
 def site_with_two_supervisors() -> Site:
@@ -101,8 +102,8 @@ def test_mobile_agent_login(setup):
     if cluster.flavour != "UCCE":  # refused before anything is sent
         with pytest.raises(BackendError) as info:
             s.change_state("LOGIN", extension="1003", mobile_agent=MobileAgent("NAILED_CONNECTION", "5557654321"))
-        assert info.value.description == ("Mobile agent sign-in is not supported on UCCX: "
-                                          "mobile agents are UCCE only")
+        assert info.value.description == described(info.value.code, "Mobile agent sign-in is not supported on "
+                                                   "UCCX: mobile agents are UCCE only")
         s.close()
         return
     try:

@@ -8,6 +8,8 @@ expected events)]). A flow's payloads are replayed in order on one set of bindin
 """
 from __future__ import annotations
 
+from tests.expected import described
+
 A, B, C = "1001001", "1001002", "1001003"
 CUST = "2002"
 START = "2014-02-11 16:10:23"    # the earliest participant startTime: the call's start
@@ -206,7 +208,8 @@ FLOWS = {
         ("error_cti_resource_out_of_service.xml", A, [
             error(A, "CF_RESOURCE_OUT_OF_SERVICE", "Call Operation Failure", "34")]),
         ("error_conference_prose_ucce.xml", A, [
-            error(A, "GENERAL_ERROR", "Generic Error", "20999", description=PROSE, request_id="conf-2")]),
+            error(A, "GENERAL_ERROR", "Generic Error", "20999", description=described("GENERAL_ERROR", PROSE),
+                  request_id="conf-2")]),
         ("error_conference_invalid_state_uccx.xml", A, [
             error(A, "CF_INVALID_OBJECT_STATE", "Invalid State", "22", request_id="conf-3")]),
         ("error_ready_during_icd_call_uccx.xml", A, [
