@@ -236,14 +236,16 @@ class Connector:
             for transport in transports or []:
                 transport.start()
                 self.transports.append(transport)
-                log.info("%s listening on %s", transport.name, transport.address)
+        for transport in self.transports:  # once all listen: a start-up failure is gc's one error line
+            log.info("%s listening on %s", transport.name, transport.address)
         self.liveness.start()
         self._started = True
 
     def stop(self) -> None:
         if self._stopped.is_set():
             return
-        log.info("stopping")
+        # a start that failed (a port in use) ends with gc's one error line, not this
+        log.log(logging.INFO if self._started else logging.DEBUG, "stopping")
         self.heap.stop()
         self.liveness.stop()
         for transport in self.transports:

@@ -120,7 +120,8 @@ class AgentRule:
         return self.default
 
 
-def instance_configs(config: Config, type_defaults: dict[str, dict]) -> list[InstanceConfig]:
+def instance_configs(config: Config, type_defaults: dict[str, dict],
+                     rules: dict[str, dict] | None = None) -> list[InstanceConfig]:
     """The checked instances of a deployment, in configuration order.
 
     ``type_defaults``: each backend type's declared section defaults (may lack a
@@ -153,7 +154,8 @@ def instance_configs(config: Config, type_defaults: dict[str, dict]) -> list[Ins
         settings = dict(config[kind]) if kind in type_defaults else {}
         own = {k: v for k, v in table.items() if k not in RULE_KEYS}
         if own:
-            checked = Config.build({kind: known}, {kind: own}, ignore_unknown_sections=False)
+            checked = Config.build({kind: known}, {kind: own}, ignore_unknown_sections=False,
+                                   rules={kind: (rules or {}).get(kind, {})})
             settings.update({k: checked[kind][k] for k in own})
         out.append(InstanceConfig(name=name, type=kind, agents=tuple(agents), default=default, settings=settings))
     return out
@@ -199,7 +201,7 @@ class Backends:
     def build(cls, config: Config, plugins: "PluginManager") -> "Backends":
         type_defaults = plugins.config_defaults()
         instances = []
-        for conf in instance_configs(config, type_defaults):
+        for conf in instance_configs(config, type_defaults, plugins.config_rules()):
             view = config.with_section(conf.type, conf.settings) if conf.settings else config
             backend = plugins.hook.gc_backend(name=conf.type, config=view, instance=conf.name)
             if backend is None:

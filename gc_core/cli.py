@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import DISTRIBUTION, __version__
-from .config import (CORE_DEFAULTS, MASK, Config, ConfigError, RawValue, default_config_file, is_secret,
+from .config import (CORE_DEFAULTS, CORE_RULES, MASK, Config, ConfigError, RawValue, default_config_file, is_secret,
                      load_layers, masked, parse_value, search_path)
 from .errors import GCError
 from .exits import EX_CONFIG, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, Unavailable, UsageError
@@ -72,7 +72,7 @@ def build(config_files: Sequence[Path] = (), overrides: Sequence[str] = (), env=
     plugins = PluginManager()
     plugins.load_entry_points(allow)
     defaults = {**CORE_DEFAULTS, **plugins.config_defaults(core=CORE_DEFAULTS)}
-    config = Config.build(defaults, layers)
+    config = Config.build(defaults, layers, rules=plugins.config_rules(core=CORE_RULES))
     return config, plugins
 
 
@@ -107,18 +107,28 @@ def cmd_serve(args) -> int:
 
 
 def _listen_error(config: Config, exc: OSError) -> str:
-    """One line for a transport that cannot listen, naming the setting to change."""
+    """One line for a transport that cannot listen, with a hint that fits the cause:
+    the port (in use, not permitted) -> ``--set <transport>.port=N``; the host (a name
+    that does not resolve, an address this machine does not have) -> ``--set <transport>.host=...``."""
     import errno
     import re
+    import socket
     m = re.search(r"\('([^']*)', (\d+)\)", str(exc))  # gevent: "Address already in use: ('127.0.0.1', 8766)"
     host, port = (m.group(1), int(m.group(2))) if m else ("", None)
-    settings = [f"{s}.port" for s, values in config.sections().items()
-                if port is not None and isinstance(values, dict) and values.get("port") == port]
-    reason = {errno.EADDRINUSE: "the address is in use", errno.EACCES: "permission denied",
-              errno.EADDRNOTAVAIL: "no such local address"}.get(exc.errno, exc.strerror or str(exc))
+    sections = [s for s, values in config.sections().items()
+                if port is not None and isinstance(values, dict) and values.get("port") == port
+                and values.get("host", host) == host]
     where = f"{host}:{port}" if m else "a transport's address"
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        reason = "no such local address" if exc.errno == errno.EADDRNOTAVAIL else (
+            f"cannot resolve the host name ({re.sub(r':? *[(].*', '', str(exc.strerror or exc))})")
+        hint = " or ".join(f"--set {s}.host=127.0.0.1" for s in sections) or "--set <transport>.host=127.0.0.1"
+        return (f"cannot listen on {where}: {reason}: set the host to a name or address of this machine "
+                f"({hint}; 0.0.0.0 = every interface)")
+    reason = {errno.EADDRINUSE: "the address is in use",
+              errno.EACCES: "permission denied"}.get(exc.errno, exc.strerror or str(exc))
     return (f"cannot listen on {where}: {reason}: stop the other server or choose another address "
-            f"({' or '.join(f'--set {s}=N' for s in settings) or '--set <transport>.port=N'})")
+            f"({' or '.join(f'--set {s}.port=N' for s in sections) or '--set <transport>.port=N'})")
 
 
 def _schema_registry(plugins: PluginManager):
@@ -192,7 +202,13 @@ def _backend_instances(config, plugins: PluginManager, report: list) -> list[dic
     return out
 
 
+SCHEMA_ACTIONS = ("list", "validate", "asyncapi", "reference")
+
+
 def cmd_schemas(args) -> int:
+    if args.action is None:
+        raise UsageError(f"schemas: which action? one of {', '.join(SCHEMA_ACTIONS)} "
+                         f"(e.g. 'gc schemas list'; see 'gc schemas --help')")
     config, plugins = build(args.config, args.set)
     registry = _schema_registry(plugins)
     if args.action == "asyncapi":
@@ -306,7 +322,7 @@ def make_parser(plugins: Optional[PluginManager] = None) -> argparse.ArgumentPar
     p.set_defaults(func=cmd_plugins)
     p = sub.add_parser("schemas", help="list the JSON Schemas, or validate frames/events against them")
     _add_config_args(p)
-    p.add_argument("action", choices=["list", "validate", "asyncapi", "reference"],
+    p.add_argument("action", nargs="?", choices=SCHEMA_ACTIONS,
                    help="list | validate FILES/--frame | asyncapi (the AsyncAPI 3.0 document, YAML) | "
                         "reference (the Markdown command and event reference of docs/protocol.md)")
     p.add_argument("-o", "--output", help="asyncapi: write to this file instead of stdout")
@@ -343,12 +359,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"gc: warning: {exc}", file=sys.stderr)
     try:
         return args.func(args) or 0
+    except UsageError as exc:  # first: a malformed --set is both (config.SettingSyntaxError)
+        print(f"gc: {exc}", file=sys.stderr)
+        return EX_USAGE
     except (ConfigError, PluginError, GCError, ResourceError) as exc:
         print(f"gc: {exc}", file=sys.stderr)
         return EX_CONFIG
-    except UsageError as exc:
-        print(f"gc: {exc}", file=sys.stderr)
-        return EX_USAGE
     except Unavailable as exc:
         print(f"gc: {exc}", file=sys.stderr)
         return EX_UNAVAILABLE

@@ -15,6 +15,8 @@ setting whose default is a string takes the text as it is (``GC__ZOOM__CLIENT_SE
 stays ``"1_000"``; a quoted TOML string is unquoted); any other is parsed as a TOML value (``9000``, ``true``,
 ``["a", "b"]``), falling back to the plain string. Every value is checked against its default's type,
 and keys no plugin declared are rejected: a typo is an error, not a silent default.
+A :class:`Rule` (the core's :data:`CORE_RULES`, a plugin's ``gc_config_rules``) narrows a
+value further: a port is 0..65535 (:data:`PORT`), a word one of a few (:class:`OneOf`).
 
 Secrets: a key whose name ends in ``password`` or ``secret`` is a secret (masked by
 ``gc config show`` and ``gc plugins``). Each has a ``<key>_file`` variant in any layer
@@ -29,6 +31,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .exits import UsageError
 from .resources import conf_dir
 
 ENV_PREFIX = "GC__"
@@ -81,6 +84,56 @@ class ConfigError(Exception):
     pass
 
 
+class SettingSyntaxError(ConfigError, UsageError):
+    """A malformed ``--set`` (no ``=``, no ``section.``): a command-line mistake, exit 2."""
+
+
+class Rule:
+    """A constraint on one setting's value beyond its default's type, declared by the
+    core (:data:`CORE_RULES`) or a plugin (``gc_config_rules``). ``problem(value)`` is
+    None when the value is allowed, else what is wrong with it (one phrase)."""
+
+    def problem(self, value: Any) -> str | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class OneOf(Rule):
+    """One of a few words, compared case-insensitively (``OneOf("UTC", "local")``)."""
+
+    def __init__(self, *choices: str):
+        self.choices = choices
+
+    def problem(self, value: Any) -> str | None:
+        if str(value).lower() in (c.lower() for c in self.choices):
+            return None
+        return f"{value!r} is not one of {', '.join(self.choices)}"
+
+
+class Between(Rule):
+    """A number from ``low`` to ``high`` inclusive (``PORT`` = 0..65535, 0 = any free port)."""
+
+    def __init__(self, low: float, high: float, what: str = "a number"):
+        self.low, self.high, self.what = low, high, what
+
+    def problem(self, value: Any) -> str | None:
+        if self.low <= value <= self.high:
+            return None
+        return f"{value!r} is not {self.what} ({self.low}..{self.high})"
+
+
+PORT = Between(0, 65535, "a TCP port")
+
+# Rules for the core's own settings; each plugin declares its own through gc_config_rules.
+CORE_RULES: dict[str, dict[str, Rule]] = {
+    "gc": {
+        "log_level": OneOf("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+        "log_format": OneOf("text", "json"),
+        "orphan_policy": OneOf("none", "not_ready", "logout"),
+        "event_timezone": OneOf("UTC", "local"),
+    },
+}
+
+
 SECRET_SUFFIXES = ("password", "secret")
 FILE_SUFFIX = "_file"
 MASK = "***"
@@ -126,7 +179,7 @@ def parse_value(raw: str) -> Any:
 
 def _set_path(data: dict, dotted: str, value: Any, origin: str) -> None:
     if "." not in dotted:
-        raise ConfigError(f"{origin}: {dotted!r} must be section.key")
+        raise SettingSyntaxError(f"{origin} {dotted!r}: expected section.key=value, e.g. --set tcp.port=9000")
     section, key = dotted.split(".", 1)
     data.setdefault(section, {})[key] = value
 
@@ -152,7 +205,7 @@ def load_layers(files: Iterable[Path] = (), env: Mapping[str, str] | None = None
             data.setdefault(section, {})[key] = RawValue(raw)
     for item in overrides:
         if "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected section.key=value")
+            raise SettingSyntaxError(f"--set {item!r}: expected section.key=value, e.g. --set tcp.port=9000")
         dotted, raw = item.split("=", 1)
         _set_path(data, dotted.strip(), RawValue(raw.strip()), "--set")
     return data
@@ -209,7 +262,12 @@ class Config:
 
     @classmethod
     def build(cls, defaults: Mapping[str, Mapping[str, Any]], layers: Mapping[str, Mapping[str, Any]],
-              *, ignore_unknown_sections: bool = True) -> "Config":
+              *, ignore_unknown_sections: bool = True,
+              rules: Mapping[str, Mapping[str, Rule]] | None = None) -> "Config":
+        """Defaults overridden by ``layers``, each value coerced to its default's type and
+        checked against its :class:`Rule` (``rules``: section -> key -> rule; default
+        :data:`CORE_RULES`). Raises :class:`ConfigError` naming the setting."""
+        rules = CORE_RULES if rules is None else rules
         merged = copy.deepcopy({s: dict(v) for s, v in defaults.items()})
         for section, values in layers.items():
             if section not in merged:
@@ -225,7 +283,11 @@ class Config:
                     key, value = key[:-len(FILE_SUFFIX)], read_secret_file(f"{section}.{key}", value)
                 if key not in known:
                     raise ConfigError(f"unknown key {section}.{key} (known: {', '.join(sorted(known))})")
-                merged[section][key] = _coerce(section, key, known[key], value)
+                merged[section][key] = value = _coerce(section, key, known[key], value)
+                rule = rules.get(section, {}).get(key)
+                problem = rule.problem(value) if rule is not None else None
+                if problem:
+                    raise ConfigError(f"{section}.{key}: {problem}")
         return cls(merged)
 
     def __getitem__(self, section: str) -> dict[str, Any]:

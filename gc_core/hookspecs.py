@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .app import Connector
     from .backend import Backend
     from .commands import CommandSpec
-    from .config import Config
+    from .config import Config, Rule
 
 
 @hookspec
@@ -32,6 +32,14 @@ def gc_config_defaults() -> dict[str, dict[str, Any]]:
     ``{"tcp": {"host": "127.0.0.1", "port": 8766}}``. Values from files, the
     environment and the command line override them; keys not declared here are
     rejected, so a typo in a configuration file is an error, not a silent default."""
+
+
+@hookspec
+def gc_config_rules() -> dict[str, dict[str, "Rule"]]:
+    """Constraints on this plugin's settings beyond their defaults' types, checked when
+    the configuration is built (before anything listens): ``{"tcp": {"port": PORT}}``,
+    ``{"sim": {"flavour": OneOf("UCCE", "UCCX")}}`` (:class:`gc_core.config.Rule`).
+    A value that breaks one is a configuration error naming the setting."""
 
 
 @hookspec

@@ -169,6 +169,20 @@ class PluginManager:
                 out[section] = dict(values)
         return out
 
+    def config_rules(self, core: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+        """``core``'s rules merged with every plugin's ``gc_config_rules``: section -> key ->
+        :class:`gc_core.config.Rule`. Raises :class:`PluginError` for a rule that is not one."""
+        from .config import Rule
+        out = {section: dict(values) for section, values in (core or {}).items()}
+        for impl in self.hook.gc_config_rules.get_hookimpls():
+            for section, values in (impl.function() or {}).items():
+                for key, rule in values.items():
+                    if not isinstance(rule, Rule):
+                        raise PluginError(f"plugin {impl.plugin_name!r}: gc_config_rules [{section}] {key}: "
+                                          f"expected a gc_core.config.Rule, not {type(rule).__name__}")
+                    out.setdefault(section, {})[key] = rule
+        return out
+
     def schema_dirs(self) -> list[tuple[str, Path]]:
         """(plugin, directory) for every ``gc_schema_dirs`` answer; each must be an
         existing directory. Raises :class:`PluginError` naming the plugin."""

@@ -17,6 +17,7 @@ import logging
 
 import gevent.pywsgi
 
+from gc_core.config import PORT
 from gc_core.hookspecs import hookimpl
 from gc_core.http import HttpRoutes
 
@@ -26,6 +27,11 @@ log = logging.getLogger("gc.http")
 @hookimpl
 def gc_config_defaults():
     return {"http": {"host": "127.0.0.1", "port": 8767}}
+
+
+@hookimpl
+def gc_config_rules():
+    return {"http": {"port": PORT}}
 
 
 @hookimpl

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from gc_core.config import Between
 from gc_core.hookspecs import hookimpl
 
 log = logging.getLogger("gc.metrics")
@@ -20,6 +21,11 @@ log = logging.getLogger("gc.metrics")
 def gc_config_defaults():
     # port: -1 = no port of its own (only /metrics beside the transports); 0 = any free port
     return {"metrics": {"host": "127.0.0.1", "port": -1}}
+
+
+@hookimpl
+def gc_config_rules():
+    return {"metrics": {"port": Between(-1, 65535, "a TCP port or -1 (off)")}}
 
 
 def _metrics(connector):

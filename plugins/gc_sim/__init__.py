@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gc_core.hookspecs import hookimpl
-from gc_core.config import ConfigError
+from gc_core.config import ConfigError, OneOf
 from gc_core.resources import conf_dir
 
 from . import cli, traffic
@@ -26,6 +26,11 @@ def gc_config_defaults():
         "demo_call_interval": 0.0,     # seconds between demo inbound calls (0: off)
         "demo_call_duration": 20.0,    # seconds a demo customer talks once answered
     }}
+
+
+@hookimpl
+def gc_config_rules():
+    return {"sim": {"flavour": OneOf("UCCE", "UCCX")}}
 
 
 @hookimpl

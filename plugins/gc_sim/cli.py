@@ -1,27 +1,53 @@
 """``gc sim ...``: drive a running GC's simulated contact center from a shell.
 
 Each sub-command sends one sim traffic frame over GC's TCP port and prints the
-answer, e.g. ``gc sim call --queue 1 --from 5550123 --var callVariable1=Gold``."""
+answer, e.g. ``gc sim call --queue 1 --from 5550123 --var callVariable1=Gold``.
+
+The server is found as ``gc serve`` configures it: the ``[tcp]`` section's host and
+port from the same configuration (``--config``/``-c``, else the search path
+``./gc.toml`` ...; then ``GC__TCP__PORT``; then ``--set tcp.port=N``), or ``--tcp
+HOST:PORT`` given before or after the action (``gc sim --tcp h:p call`` = ``gc sim
+call --tcp h:p``). A wildcard listen host (``0.0.0.0``, ``::``) is dialled on loopback."""
 from __future__ import annotations
 
+import argparse
 import json
 import socket
-import sys
 
 from gc_core.exits import Unavailable, UsageError
 
+WILDCARDS = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+def server_address(args) -> tuple[str, int]:
+    """(host, port) of the running GC's TCP transport: ``--tcp`` if given, else the
+    configuration's ``tcp.host``/``tcp.port`` (:func:`gc_core.cli.build`, as ``gc serve``).
+    Raises UsageError for a malformed ``--tcp``, ConfigError for a bad configuration."""
+    tcp = getattr(args, "tcp_after", None) or args.tcp
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        if not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise UsageError(f"sim --tcp {tcp!r}: expected HOST:PORT of GC's TCP transport")
+        return WILDCARDS.get(host.strip("[]"), host.strip("[]")), int(port)
+    from gc_core.cli import build
+    config, plugins = build(args.config + args.config_after, args.set + args.set_after)
+    if "tcp" not in plugins.infos:
+        raise UsageError("sim: the configuration does not enable the tcp transport (gc.plugins), which "
+                         "gc sim talks to: enable it, or name a GC's TCP transport with --tcp HOST:PORT")
+    conf = config["tcp"]
+    return WILDCARDS.get(conf["host"], conf["host"]), conf["port"]
+
 
 def _send(args, frame: dict) -> int:
-    host, _, port = args.tcp.rpartition(":")
-    if not port.isdigit():
-        raise UsageError(f"sim --tcp {args.tcp!r}: expected HOST:PORT of GC's TCP transport")
+    host, port = server_address(args)
     try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=args.timeout) as sock:
+        with socket.create_connection((host, port), timeout=args.timeout) as sock:
             sock.sendall(json.dumps(frame).encode() + b"\n")
             reply = sock.makefile("rb").readline().decode().strip()
     except OSError as exc:
-        raise Unavailable(f"no GC answers on {host or '127.0.0.1'}:{port} ({exc.strerror or exc}): start "
-                          f"`gc serve`, or name its TCP transport with --tcp HOST:PORT") from exc
+        raise Unavailable(f"no GC answers on {host}:{port} ({exc.strerror or exc}): start `gc serve` "
+                          f"with the same configuration, or name its TCP transport: gc sim ACTION "
+                          f"--tcp HOST:PORT") from exc
     print(reply)
     try:
         return 1 if json.loads(reply).get("type") == "Error" else 0
@@ -29,11 +55,32 @@ def _send(args, frame: dict) -> int:
         return 1
 
 
+def _server_args(p: argparse.ArgumentParser, after: bool) -> None:
+    """--tcp/--timeout/--config/--set, on ``gc sim`` and again on each action (``after``:
+    stored under their own names, so a value before the action is not overwritten)."""
+    suffix, default = ("_after", argparse.SUPPRESS) if after else ("", None)
+    p.add_argument("--tcp", dest="tcp" + suffix, default=default, metavar="HOST:PORT",
+                   help="GC's TCP transport (default: tcp.host/tcp.port of the configuration)")
+    p.add_argument("--timeout", type=float, default=argparse.SUPPRESS if after else 5.0,
+                   help="seconds to wait for GC's answer (default 5)")
+    p.add_argument("-c", "--config", dest="config" + suffix, action="append", default=[],
+                   help="TOML configuration file, as for gc serve (repeatable)")
+    p.add_argument("--set", dest="set" + suffix, action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override one setting, as for gc serve (e.g. --set tcp.port=9000)")
+
+
 def add_commands(subparsers) -> None:
     sim = subparsers.add_parser("sim", help="drive the simulated contact center of a running GC")
-    sim.add_argument("--tcp", default="127.0.0.1:8766", help="GC's TCP transport (host:port)")
-    sim.add_argument("--timeout", type=float, default=5.0)
-    sub = sim.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
+    _server_args(sim, after=False)
+    actions = sim.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
+
+    class _Actions:  # every action takes the server arguments after it too
+        @staticmethod
+        def add_parser(name, **kwargs):
+            p = actions.add_parser(name, **kwargs)
+            _server_args(p, after=True)
+            return p
+    sub = _Actions
 
     p = sub.add_parser("call", help="a customer calls a queue")
     p.add_argument("--queue", help="queue id (default: the site's first queue)")

@@ -37,9 +37,21 @@ def _answer(ctx, action: str, **fields) -> None:
     ctx.reply({"type": "SimTraffic", "action": action, **fields})
 
 
+def _check_queue(backend, queue_id) -> None:
+    """An unknown ``queueId`` is a mistake in the SimCall, not a Finesse refusal: GC
+    answers GENERAL_ERROR (no code of the spec's table fits better; PLEASE_RETRY cannot
+    help) with the table's origin for that code, naming the queue and the site's queues
+    (docs/protocol.md, Decisions: "SimCall to an unknown queue")."""
+    queues = backend.model.site.queues
+    if queue_id is not None and str(queue_id) not in {q.id for q in queues}:
+        known = ", ".join(f"{q.id} ({q.name})" for q in queues) or "none"
+        raise GCError("GENERAL_ERROR", f"unknown queue {str(queue_id)!r}: the sim's site has queues {known}")
+
+
 def sim_call(ctx) -> None:
     p = ctx.params
     backend = _backend(ctx)
+    _check_queue(backend, p.get("queueId"))
     dialog_id = backend.call(backend.model.inbound_call, queue_id=p.get("queueId"),
                              from_address=p.get("fromAddress", "5550100"), to_address=p.get("toAddress"),
                              call_variables=p.get("callVariables"))

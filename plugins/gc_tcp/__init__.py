@@ -13,6 +13,7 @@ import ssl
 import gevent
 import gevent.server
 
+from gc_core.config import PORT
 from gc_core.hookspecs import hookimpl
 from gc_core.transport_security import server_context, warn_if_exposed
 
@@ -27,6 +28,11 @@ def gc_config_defaults():
                     "keepalive": 30,
                     # TLS: PEM certificate chain and key, or "module:factory" of an ssl.SSLContext
                     "tls_cert": "", "tls_key": "", "tls_context": ""}}
+
+
+@hookimpl
+def gc_config_rules():
+    return {"tcp": {"port": PORT}}
 
 
 @hookimpl

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from gc_core.config import PORT
 from gc_core.hookspecs import hookimpl
 
 from .server import WebSocketTransport
@@ -26,6 +27,11 @@ def gc_config_defaults():
                           # ssl.SSLContext; browser origins allowed besides the page's own ("*" = any)
                           "tls_cert": "", "tls_key": "", "tls_context": "",
                           "allowed_origins": []}}
+
+
+@hookimpl
+def gc_config_rules():
+    return {"websocket": {"port": PORT}}
 
 
 @hookimpl
