@@ -119,7 +119,7 @@ def test_unknown_queue_is_named_with_the_spec_origin_of_its_code(served):
     assert error["type"] == "Error" and error["errorCode"] == "GENERAL_ERROR"
     assert error["errorOrigin"] == spec_origin("GENERAL_ERROR")
     assert "unknown queue '99'" in error["errorDescription"]
-    assert "1 (Sales)" in error["errorDescription"]  # the default site's queue (gc_core/data/conf/sim-site.toml)
+    assert "1 (Sales)" in error["errorDescription"]  # the default site's queue (conf/sim-site.toml)
     assert "httpStatus" not in error  # no Finesse request was made
     # the sim is unchanged: the next call to a known queue rings as before
     reaches(served, sim("call", "--queue", "1", cwd=gc.dir))
