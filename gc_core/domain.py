@@ -79,6 +79,11 @@ class User:
     wrap_up_on_outgoing: str = ""
     mobile_agent: Optional[MobileAgent] = None
     login_name: str = ""
+    # Finesse's User may still carry the last NOT_READY reason (reasonCodeId and
+    # ReasonCode) in a state that has none, e.g. TALKING on a call made from NOT_READY
+    # (developer guide, User; tests/finesse_corpus/user_get_talking_stale_reason.xml).
+    # Only what a Finesse (the emulator) shows; never the reason of ``state``.
+    stale_reason_code: Optional[ReasonCode] = None
 
     @property
     def is_supervisor(self) -> bool:

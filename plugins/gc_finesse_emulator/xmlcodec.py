@@ -111,7 +111,10 @@ def user_el(user: User, tag: str = "User") -> ET.Element:
     _sub(el, "pendingState", user.pending_state)
     # reasonCodeId is -1 when there is none (right after LOGIN, READY ...); the
     # ReasonCode object only accompanies a real code (there is no ReasonCode/-1).
-    rc = user.reason_code if user.reason_code and user.reason_code.id not in ("", "-1") else None
+    # Busy on a call made from NOT_READY, Finesse still shows the NOT_READY reason
+    # (the corpus's user_get_talking_stale_reason.xml): the stale reason, as it does.
+    rc = user.reason_code or user.stale_reason_code
+    rc = rc if rc and rc.id not in ("", "-1") else None
     _sub(el, "reasonCodeId", rc.id if rc else "-1")
     if rc:
         el.append(reason_code_el(rc))

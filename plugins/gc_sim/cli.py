@@ -105,8 +105,15 @@ def add_commands(subparsers) -> None:
     p = sub.add_parser("preview", help="reserve an agent with an outbound preview call")
     p.add_argument("login_id")
     p.add_argument("--kind", default="OUTBOUND_PREVIEW")
-    p.set_defaults(func=lambda args: _send(
-        args, {"type": "SimPreview", "params": {"loginId": args.login_id, "kind": args.kind}}))
+    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                   help="ECC variable besides the campaign's BA* ones (repeatable)")
+
+    def preview(args):
+        params = {"loginId": args.login_id, "kind": args.kind}
+        if args.var:
+            params["callVariables"] = dict(v.split("=", 1) for v in args.var)
+        return _send(args, {"type": "SimPreview", "params": params})
+    p.set_defaults(func=preview)
 
     p = sub.add_parser("status", help="take the contact center in or out of service")
     p.add_argument("status", choices=["IN_SERVICE", "OUT_OF_SERVICE"])

@@ -74,7 +74,8 @@ def sim_preview(ctx) -> None:
     p = ctx.params
     backend = _backend(ctx)
     kwargs = {k: p[n] for k, n in (("kind", "kind"), ("customer_number", "customerNumber"),
-                                   ("campaign", "campaign"), ("account", "account")) if n in p}
+                                   ("campaign", "campaign"), ("account", "account"),
+                                   ("call_variables", "callVariables")) if n in p}
     dialog_id = backend.call(backend.model.place_preview, p["loginId"], **kwargs)
     _answer(ctx, "preview", dialogId=dialog_id)
 

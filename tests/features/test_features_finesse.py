@@ -16,6 +16,8 @@ from gc_core.testing import GCProcess, event_obj, event_type  # noqa: E402
 from gc_finesse_emulator.cluster import EmulatorCluster  # noqa: E402
 from gc_zoom.standin import ZoomStandIn  # noqa: E402
 
+from ..finesse_corpus.corpus import load  # noqa: E402
+
 from .helpers import (BIG_BOOK_ID, BIG_BOOK_SIZE, COMPANY_DIRECTORY, CORE_PLUGINS, FEATURE_PLUGINS,  # noqa: E402
                       GLOBAL_BOOKS, TIME, FinesseDesk, big_book_contact, call_vars, dropped, error_view, inbound,
                       member, new_inbound, party, state, team_agents)
@@ -210,6 +212,28 @@ def test_getteamusers_subscription_until_logout(world, team, fdesks):
     assert [e for e in sup.unread() if event_type(e) == "TeamAgents"
             and event_obj(e)["users"][0]["state"] == "NOT_READY" and event_obj(e)["users"][0]["loginId"] == a1.id
             and "requestId" not in event_obj(e)] == []
+
+
+def test_team_notification_with_the_summary_user_keeps_the_members_extension(world, team, fdesks):
+    """Issue #9 kind 4: Finesse's Team notification carries the *summary* User (guide,
+    "Team Notification": no extension, no pendingState). Published raw, as the guide
+    shows it, on the team's node of the emulator's Prosody: the live TeamAgents update
+    keeps the member's extension (known from the getteamusers answer) and names what the
+    notification says (names, state, reason label, time)."""
+    s, a1 = team.supervisor, team.agents[0]
+    sup = fdesks(s)
+    sup.login()
+    r = sup.ask("getteamusers", {"teamId": team.id, "subscribe": "true"})
+    listed = event_obj(sup.answer(r))["users"]
+    assert next(u for u in listed if u["loginId"] == a1.id)["extension"] == a1.ext
+    payload = load("team_put_summary_user_not_ready.xml")
+    assert "<extension>" not in payload.xml and "<pendingState>" not in payload.xml
+    world.cluster.primary.publish(f"/finesse/api/Team/{team.id}/Users", payload.xml.replace("1001004", a1.id))
+    got = sup.wait_for(lambda e: event_type(e) == "TeamAgents" and "requestId" not in event_obj(e)
+                       and event_obj(e)["users"][0]["loginId"] == a1.id)
+    assert got == team_agents([{"firstName": "Agent", "lastName": "Four", "extension": a1.ext, "loginId": a1.id,
+                                "state": "NOT_READY", "pendingState": "", "mediaType": "AGENT_DEVICE",
+                                "stateChangeTime": "2012-03-01 17:58:21", "label": "Team Meeting"}])
 
 
 def test_getteamuserstate(world, team, fdesks):

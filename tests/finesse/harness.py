@@ -102,6 +102,9 @@ class EmulatorTraffic:
     def answer(self, dialog_id: str, address: Optional[str] = None) -> None:
         self.cluster.model.customer_answer(dialog_id, address)
 
+    def preview(self, agent_id: str, kind: str, call_variables: Optional[dict] = None) -> str:
+        return self.cluster.model.place_preview(agent_id, kind=kind, call_variables=call_variables)
+
     def hangup(self, dialog_id: str, address: Optional[str] = None) -> None:
         self.cluster.model.customer_hangup(dialog_id, address)
 
@@ -130,6 +133,12 @@ class SimTraffic:
 
     def answer(self, dialog_id: str, address: Optional[str] = None) -> None:
         self._do({"type": "SimAnswer", "params": {"dialogId": dialog_id}})
+
+    def preview(self, agent_id: str, kind: str, call_variables: Optional[dict] = None) -> str:
+        params: dict[str, Any] = {"loginId": agent_id, "kind": kind}
+        if call_variables:
+            params["callVariables"] = call_variables
+        return self._do({"type": "SimPreview", "params": params})["dialogId"]
 
     def hangup(self, dialog_id: str, address: Optional[str] = None) -> None:
         self._do({"type": "SimHangup", "params": {"dialogId": dialog_id}})

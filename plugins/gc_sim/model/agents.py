@@ -64,7 +64,8 @@ class AgentRuntime:
             roles=tuple(self.d.roles),
             teams=[TeamRef(t, site.team(t).name) for t in self.d.supervises] if self.d.is_supervisor else [],
             wrap_up_on_incoming=self.d.wrap_up_on_incoming, wrap_up_on_outgoing=self.d.wrap_up_on_outgoing,
-            mobile_agent=MobileAgent(m.mode, m.dial_number) if m else None, login_name=self.d.login_name)
+            mobile_agent=MobileAgent(m.mode, m.dial_number) if m else None, login_name=self.d.login_name,
+            stale_reason_code=copy_reason(self.base_reason) if self.busy and self.reason is None else None)
 
     def member(self) -> TeamMember:
         return TeamMember(
