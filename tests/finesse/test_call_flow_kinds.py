@@ -44,6 +44,8 @@ BA = ("BACampaign", "BAAccountNumber", "BAResponse", "BAStatus", "BADialedListID
 # the guide's UCCE conference refusal (Finesse 12.5(1) developer guide p. 86)
 CONFERENCE_PROSE = ("<ConferenceCallCommand>: Conference failed...causes include agent already has a consult call "
                     "or conferencing a non-conference controller.")
+# the spec's error table (gc-json-api.txt): GENERAL_ERROR "when root cause is unclear"
+SPEC_GENERAL_ERROR = "when root cause is unclear"
 
 
 def _names(variables: list) -> list:
@@ -148,8 +150,9 @@ def sc_conference_refused(world, team):
 def test_conference_refusal_prose_is_the_error_description(pair):
     (events,) = run_both(pair, sc_conference_refused, ERROR_TEAM)
     err = event_obj(next(e for e in events if event_obj(e).get("requestId") == "conf"))
+    # the spec's description of GENERAL_ERROR word for word, then Finesse's own text
     assert (err["errorCode"], err["errorOrigin"], err["errorDescription"]) == (
-        "GENERAL_ERROR", "Finesse", CONFERENCE_PROSE)
+        "GENERAL_ERROR", "Finesse", f"{SPEC_GENERAL_ERROR}: {CONFERENCE_PROSE}")
 
 
 # -- kind 8: MakeCall to a number that does not exist ------------------------------------------
