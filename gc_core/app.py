@@ -198,7 +198,9 @@ class Connector:
                 self.mappers.setdefault(cls, []).append(fn)
         self.client_credential = ClientCredential(gc_conf["client_secret"])
         self.lockout = LockoutGuard(gc_conf["lockout_window"], gc_conf["lockout_threshold"],
-                                    gc_conf["peer_refusal_limit"])
+                                    gc_conf["peer_refusal_limit"],
+                                    observe=lambda rule, agent_id, peer: hook.gc_lockout_refused(
+                                        rule=rule, agent_id=agent_id, peer=peer))
         self.liveness = Liveness(self, gc_conf["client_timeout"], gc_conf["orphan_timeout"],
                                  gc_conf["orphan_policy"])
         self.sessions = Sessions(gc_conf["licensed_agents"], gc_conf["destination_backlog"],

@@ -122,6 +122,14 @@ def gc_backend_observed(backend: "Backend", name: str, fields: dict) -> None:
 
 
 @hookspec
+def gc_lockout_refused(rule: str, agent_id: str, peer: str) -> None:
+    """Observe the lockout guard refusing a ``Connect``'s password locally (it never
+    reached the backend): ``rule`` is ``"wrong_password"``, ``"repeated_password"``,
+    ``"peer_limit"`` or ``"agent_limit"`` (gc_core/lockout.py), ``peer`` the client's
+    address. Never the password. Must not block."""
+
+
+@hookspec
 def gc_http_routes(connector: "Connector") -> dict[str, Callable]:
     """HTTP endpoints this plugin serves beside the transports: ``{"/metrics": app}``,
     each a WSGI application. A path ending in ``/`` also serves everything below it

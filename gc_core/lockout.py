@@ -18,6 +18,11 @@ description that says why) when
    more could lock the account, so until the window has passed only a password GC has
    verified goes through.
 
+Each local refusal is reported to ``observe(rule, agent_id, peer)`` (the connector
+passes it on to the ``gc_lockout_refused`` observation hook; the metrics plugin counts
+``gc_lockout_refusals_total`` by ``rule``): rule ``wrong_password`` (1),
+``repeated_password`` (2), ``peer_limit`` (3), ``agent_limit`` (4).
+
 A successful sign-in clears the agent's count (as on Finesse). ``lockout_threshold = 0``
 turns the guard off (Finesse's own lockout then applies as it is). Passwords are kept only
 as keyed digests (a key random per process), never in clear.
@@ -37,8 +42,10 @@ from .errors import GCError
 class LockoutGuard:
     MAX_KEYS = 100000  # agents / (address, agent) pairs remembered; the oldest forgotten beyond
     def __init__(self, window: float = 300.0, threshold: int = 5, peer_limit: int = 3,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 observe: Optional[Callable[[str, str, str], None]] = None):
         self.window = window
+        self.observe = observe
         self.threshold = threshold
         self.peer_limit = peer_limit
         self.clock = clock
@@ -69,8 +76,9 @@ class LockoutGuard:
             return
         if verified is False:
             self._count_peer(peer, agent_id)
-            raise GCError("SUBSCRIPTION_FAILED", f"wrong password for agent {agent_id}: it is not the one the agent "
-                                                 f"is connected with (refused by GC, not sent to the backend)")
+            raise self._refusal("wrong_password", agent_id, peer,
+                                f"wrong password for agent {agent_id}: it is not the one the agent "
+                                f"is connected with (refused by GC, not sent to the backend)")
         if verified:
             return
         window = int(self.window)
@@ -78,16 +86,25 @@ class LockoutGuard:
         digest = self._digest(agent_id, password)
         if any(hmac.compare_digest(d, digest) for _, d in refused):
             self._count_peer(peer, agent_id)
-            raise GCError("SUBSCRIPTION_FAILED", f"this password was refused for agent {agent_id} less than {window} s "
-                                                 f"ago: GC does not send it again (the account would lock)")
+            raise self._refusal("repeated_password", agent_id, peer,
+                                f"this password was refused for agent {agent_id} less than {window} s "
+                                f"ago: GC does not send it again (the account would lock)")
         if len(self._recent(self._peers, (peer, agent_id))) >= self.peer_limit:
-            raise GCError("SUBSCRIPTION_FAILED", f"{self.peer_limit} passwords for agent {agent_id} from this "
-                                                 f"client's address were refused in the last {window} s: GC "
-                                                 f"refuses its Connects for the agent for now")
+            raise self._refusal("peer_limit", agent_id, peer,
+                                f"{self.peer_limit} passwords for agent {agent_id} from this "
+                                f"client's address were refused in the last {window} s: GC "
+                                f"refuses its Connects for the agent for now")
         if len(refused) >= self.threshold - 1:
-            raise GCError("SUBSCRIPTION_FAILED", f"{len(refused)} passwords for agent {agent_id} were refused in "
-                                                 f"the last {window} s: one more would lock the account, so GC "
-                                                 f"refuses further attempts for now")
+            raise self._refusal("agent_limit", agent_id, peer,
+                                f"{len(refused)} passwords for agent {agent_id} were refused in "
+                                f"the last {window} s: one more would lock the account, so GC "
+                                f"refuses further attempts for now")
+
+    def _refusal(self, rule: str, agent_id: str, peer: str, description: str) -> GCError:
+        """The SUBSCRIPTION_FAILED error of a local refusal, reported to ``observe`` first."""
+        if self.observe is not None:
+            self.observe(rule, agent_id, peer)
+        return GCError("SUBSCRIPTION_FAILED", description)
 
     def refused(self, agent_id: str, password: str, peer: str) -> None:
         """The backend refused this credential."""

@@ -20,8 +20,9 @@ from .hookspecs import NAME
 
 log = logging.getLogger("gc.plugins")
 ENTRY_POINT_GROUP = "gc.plugins"
-# Always-on plugins that live in gc_core (the system commands Hello/Beat/Connect).
-CORE_PLUGINS = ("gc_core.system_commands",)
+# Always-on plugins that live in gc_core (the system commands Hello/Beat/Connect; the
+# client credential guarding the HTTP areas).
+CORE_PLUGINS = ("gc_core.system_commands", "gc_core.transport_security")
 
 
 class PluginError(Exception):

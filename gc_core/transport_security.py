@@ -12,7 +12,9 @@ present either the secret itself or a token signed with it before any command bu
 
 * on the WebSocket upgrade: ``Authorization: Bearer <credential>``, or the query
   parameter ``?credential=<credential>`` (browsers cannot set headers);
-* on ``Hello`` (both transports): ``params.clientCredential``.
+* on ``Hello`` (both transports): ``params.clientCredential``;
+* on the protected HTTP areas (``/console/``): the same header or query parameter
+  (:func:`gc_http_authorize`, this module being one of the core's plugins).
 
 A signed token is ``v1.<client>.<expires>.<signature>``: ``client`` a name of the
 client's choosing (``[A-Za-z0-9_-]``), ``expires`` Unix seconds, ``signature`` the hex
@@ -31,6 +33,9 @@ import ssl
 import sys
 import time
 from typing import Optional
+from urllib.parse import parse_qs
+
+from .hookspecs import hookimpl
 
 log = logging.getLogger("gc.security")
 _TOKEN = re.compile(r"v1\.([A-Za-z0-9_-]{1,64})\.(\d{1,12})\.([0-9a-f]{64})")
@@ -71,6 +76,26 @@ def warn_if_exposed(transport: str, host: str, tls: bool) -> None:
                f"{transport}.tls_key (see docs/protocol.md, Security)")
     log.warning(message)
     print(message, file=sys.stderr, flush=True)
+
+
+def presented_credential(environ: dict) -> Optional[str]:
+    """The credential an HTTP request (a WebSocket upgrade, a console request) presents:
+    ``Authorization: Bearer <credential>``, else ``?credential=<credential>``; None if neither."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    values = parse_qs(environ.get("QUERY_STRING", "")).get("credential")
+    return values[0] if values else None
+
+
+@hookimpl
+def gc_http_authorize(connector, environ, area):
+    """With ``gc.client_secret`` set, a protected area (the console) needs the client
+    credential (:func:`presented_credential`): False (401) without a valid one. Unset:
+    None (no opinion; the area's own default applies)."""
+    if not connector.client_credential.required:
+        return None
+    return connector.client_credential.valid(presented_credential(environ))
 
 
 def sign_token(secret: str, client: str, expires: int) -> str:

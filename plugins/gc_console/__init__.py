@@ -7,8 +7,9 @@ errors, and small live charts (connections, agents, commands/s, events/s, errors
 drawn from ``/console/status.json``, which the page polls every second.
 
 Off unless ``"console"`` is in ``gc.plugins``. Access: the ``gc_http_authorize`` hook
-(area ``"console"``) decides; without a plugin deciding it is open, so keep the port
-on loopback or behind a proxy that authenticates. Static files ship as package data
+(area ``"console"``) decides; the core's (gc_core/transport_security.py) asks for the
+client credential when ``gc.client_secret`` is set; with no secret and no plugin
+deciding it is open, so keep the port on loopback or behind a proxy that authenticates. Static files ship as package data
 (``gc_console/static``).
 """
 from __future__ import annotations

@@ -75,6 +75,12 @@ def gc_connection_closed(transport, peer, reason):
 
 
 @hookimpl
+def gc_lockout_refused(rule, agent_id, peer):
+    if _current is not None:
+        _current.tally.inc("gc_lockout_refusals", (rule,))
+
+
+@hookimpl
 def gc_backend_observed(backend, name, fields):
     if _current is not None:
         _current.backend_observed(name, fields)

@@ -14,6 +14,9 @@ Counters (moved by observation hooks):
 ``gc_connections_closed_total``          transport, reason       every closed connection (peer, slow_client ...)
 ``gc_node_failovers_total``                                      the backend moved to another node
 ``gc_destination_backlog_dropped_total``                         events dropped from full destination backlogs
+``gc_lockout_refusals_total``            rule                    Connects the lockout guard refused locally
+                                                                 (gc_core/lockout.py: wrong_password,
+                                                                 repeated_password, peer_limit, agent_limit)
 =======================================  ======================  ==========================================
 
 Gauges (read from the connector at each scrape):
@@ -154,6 +157,8 @@ class _ObservedCollector:
         ("gc_slow_client_disconnects", "Clients disconnected because their output queue filled", ["transport"]),
         ("gc_connections_closed", "Client connections closed, by reason", ["transport", "reason"]),
         ("gc_node_failovers", "Times a backend moved to another node", []),
+        ("gc_lockout_refusals", "Connect passwords the lockout guard refused locally (never sent to the "
+                                "backend), by rule", ["rule"]),
     )
     HISTOGRAMS = (
         ("gc_command_duration_seconds", "Time from decoding a request to its answer (handler done)", ["command"]),

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import socket
 from typing import Callable, Optional
-from urllib.parse import parse_qs
 
 import gevent
 import gevent.lock
@@ -14,7 +13,7 @@ from geventwebsocket.exceptions import ProtocolError, WebSocketError
 from geventwebsocket.handler import WebSocketHandler
 from geventwebsocket.websocket import Header, WebSocket
 
-from gc_core.transport_security import server_context, warn_if_exposed
+from gc_core.transport_security import presented_credential, server_context, warn_if_exposed
 
 log = logging.getLogger("gc.websocket")
 # gevent-websocket's handler logs every HTTP request at INFO (and each upgrade at DEBUG)
@@ -23,14 +22,6 @@ log = logging.getLogger("gc.websocket")
 _handler_log = logging.getLogger("gc.websocket.handler")
 _handler_log.setLevel(logging.WARNING)
 _DISCARD_CHUNK = 65536
-
-
-def _upgrade_credential(environ) -> Optional[str]:
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    if auth[:7].lower() == "bearer ":
-        return auth[7:].strip()
-    values = parse_qs(environ.get("QUERY_STRING", "")).get("credential")
-    return values[0] if values else None
 
 
 class FrameTooLarge(Exception):
@@ -145,7 +136,7 @@ class WebSocketTransport:
             host = environ.get("HTTP_HOST", "")
             if origin.split("://", 1)[-1] != host:
                 return "403 Forbidden", f"origin {origin[:100]} is not allowed (websocket.allowed_origins)"
-        presented = _upgrade_credential(environ)
+        presented = presented_credential(environ)
         if presented is not None:
             if not self.connector.client_credential.valid(presented):
                 return "401 Unauthorized", "the client credential is not valid"

@@ -16,10 +16,10 @@ def http_base(gc) -> str:
     return gc.ws_url.replace("ws://", "http://", 1).rsplit("/", 1)[0]
 
 
-def http_get(url: str, timeout: float = 30.0) -> tuple[int, str, dict]:
+def http_get(url: str, timeout: float = 30.0, headers: Optional[dict] = None) -> tuple[int, str, dict]:
     """(status, body, headers); 4xx/5xx answers are returned, not raised."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as resp:
             return resp.status, resp.read().decode(), dict(resp.headers)
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode(), dict(exc.headers)

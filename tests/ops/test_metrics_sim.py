@@ -111,3 +111,27 @@ def test_metrics_on_a_port_of_its_own(tmp_path):
             samples = scrape(url)
         assert value(samples, "gc_commands_total", command="Hello", result="OK") == 1
         assert http_get(url.replace("/metrics", "/elsewhere"))[0] == 404
+
+
+def test_lockout_refusals_counted(tmp_path):
+    """Wrong passwords until the lockout guard refuses (gc_core/lockout.py): with the
+    defaults (peer_refusal_limit 3) the first three reach the sim's backend and are
+    refused there, the next two are refused by GC's peer limit, and the first password
+    sent again is refused as a repeat; only GC's own refusals are counted."""
+    with GCProcess(sim_config(gc={"plugins": PLUGINS}), workdir=tmp_path) as gc, gc.client("tcp") as c:
+        url = http_base(gc) + "/metrics"
+        descriptions = []
+        for i, password in enumerate(["guess0", "guess1", "guess2", "guess3", "guess4", "guess0"]):
+            c.send({"type": "Connect", "agentId": "1002", "requestId": f"w{i}",
+                    "params": {"clientDestination": "lk", "password": password}})
+            err = c.expect("Error", requestId=f"w{i}")
+            assert err["errorCode"] == "SUBSCRIPTION_FAILED"
+            descriptions.append(err["errorDescription"])
+        assert ["refuses its Connects" in d for d in descriptions] == [False, False, False, True, True, False]
+        assert "does not send it again" in descriptions[5]
+        after = scrape(url)
+        body = http_get(url)[1]
+    assert value(after, "gc_lockout_refusals_total", rule="peer_limit") == 2
+    assert value(after, "gc_lockout_refusals_total", rule="repeated_password") == 1
+    assert total(after, "gc_lockout_refusals_total") == 3
+    assert "guess" not in body
