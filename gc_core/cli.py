@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import DISTRIBUTION, __version__
-from .config import (CORE_DEFAULTS, CORE_RULES, MASK, Config, ConfigError, RawValue, default_config_file, is_secret,
-                     load_layers, masked, parse_value, search_path)
+from .config import MASK, Config, ConfigError, default_config_file, is_secret, masked, search_path
 from .errors import GCError
 from .exits import EX_CONFIG, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, Unavailable, UsageError
 from .plugins import PluginError, PluginManager
 from .resources import ResourceError
+from .deployment import build  # noqa: F401  (gc serve's configuration + plugins; re-exported)
 
 log = logging.getLogger("gc")
 
@@ -59,21 +59,6 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                         "the packaged default)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one setting, e.g. --set tcp.port=9000")
-
-
-def build(config_files: Sequence[Path] = (), overrides: Sequence[str] = (), env=None):
-    """Configuration + plugin manager for a deployment, as ``gc serve`` builds them."""
-    layers = load_layers(config_files, env=env, overrides=overrides)
-    allow = layers.get("gc", {}).get("plugins", CORE_DEFAULTS["gc"]["plugins"])
-    if isinstance(allow, RawValue):  # from the environment or --set: a TOML list, or a plain one
-        allow = parse_value(allow)
-    if isinstance(allow, str):
-        allow = [a.strip() for a in allow.split(",") if a.strip()]
-    plugins = PluginManager()
-    plugins.load_entry_points(allow)
-    defaults = {**CORE_DEFAULTS, **plugins.config_defaults(core=CORE_DEFAULTS)}
-    config = Config.build(defaults, layers, rules=plugins.config_rules(core=CORE_RULES))
-    return config, plugins
 
 
 def _setup_logging(level: str, config: Optional[Config] = None) -> None:

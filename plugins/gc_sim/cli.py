@@ -21,7 +21,7 @@ WILDCARDS = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
 
 def server_address(args) -> tuple[str, int]:
     """(host, port) of the running GC's TCP transport: ``--tcp`` if given, else the
-    configuration's ``tcp.host``/``tcp.port`` (:func:`gc_core.cli.build`, as ``gc serve``).
+    configuration's ``tcp.host``/``tcp.port`` (:func:`gc_core.deployment.build`, as ``gc serve``).
     Raises UsageError for a malformed ``--tcp``, ConfigError for a bad configuration."""
     tcp = getattr(args, "tcp_after", None) or args.tcp
     if tcp:
@@ -29,7 +29,7 @@ def server_address(args) -> tuple[str, int]:
         if not port.isdigit() or not 0 <= int(port) <= 65535:
             raise UsageError(f"sim --tcp {tcp!r}: expected HOST:PORT of GC's TCP transport")
         return WILDCARDS.get(host.strip("[]"), host.strip("[]")), int(port)
-    from gc_core.cli import build
+    from gc_core.deployment import build
     config, plugins = build(args.config + args.config_after, args.set + args.set_after)
     if "tcp" not in plugins.infos:
         raise UsageError("sim: the configuration does not enable the tcp transport (gc.plugins), which "

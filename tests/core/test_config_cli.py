@@ -82,7 +82,7 @@ def test_secrets_masked_and_read_from_files(tmp_path):
     assert "s3cr3t" not in res.stdout
     assert shown(res)["zoom"]["client_secret"] == "***" and shown(res)["zoom"]["client_id"] == "cid"
     # the file's content is the value (trailing newline dropped): the Config sees it
-    from gc_core.cli import build
+    from gc_core.deployment import build
     config, _ = build([conf])
     assert config["zoom"]["client_secret"] == "s3cr3t-from-file"
     # the same through the environment, as a container passes it
@@ -92,7 +92,7 @@ def test_secrets_masked_and_read_from_files(tmp_path):
 
 def test_every_secret_key_has_a_file_variant():
     """Every declared key ending in password/secret is a secret, and only those."""
-    from gc_core.cli import build
+    from gc_core.deployment import build
     config, _ = build([], overrides=['gc.plugins=["*"]'])
     secrets = sorted(f"{s}.{k}" for s, values in config.sections().items() if isinstance(values, dict)
                      for k in values if is_secret(k))

@@ -53,7 +53,7 @@ def test_compose_and_systemd_unit_name_real_settings():
     compose = (ROOT / "compose.yaml").read_text()
     assert "target: emulator" in compose and "target: runtime" in compose
     # every GC__SECTION__KEY the compose file sets is a real configuration key
-    from gc_core.cli import build
+    from gc_core.deployment import build
     keys = re.findall(r"GC__([A-Z_]+?)__([A-Z_]+):", compose)
     assert keys
     config, _ = build([], [f"gc.plugins={json.dumps(['websocket', 'tcp', 'agent', 'finesse', 'metrics'])}",
