@@ -111,7 +111,8 @@ def package_data_files() -> list[str]:
     for top in [REPO / "gc_core", *sorted((REPO / "plugins").glob("gc_*"))]:
         if not (top / "py.typed").is_file():
             raise SmokeFailure(f"{top.relative_to(REPO)} has no py.typed (PEP 561): add the empty file")
-        for f in top.rglob("*"):
+        # followlinks: gc_core/data/{schemas,conf} are links to the top-level folders
+        for f in (Path(d) / n for d, _dirs, names in os.walk(top, followlinks=True) for n in names):
             if (f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".py", ".pyc")
                     and f.name != "README.md"):
                 files.append(f"{top.name}/{f.relative_to(top).as_posix()}")
@@ -217,7 +218,9 @@ def _expect_in_service(text: str, label: str) -> None:
         event = json.loads(text)
     except ValueError:
         raise SmokeFailure(f"{label}: Hello answered {text!r}") from None
-    if event != {"type": "System", "status": "IN_SERVICE"}:
+    # the answer to a first Hello carries the destination's resume token (docs/protocol.md)
+    if {k: v for k, v in event.items() if k != "resumeToken"} != {"type": "System", "status": "IN_SERVICE"} \
+            or not isinstance(event.get("resumeToken"), str) or not event["resumeToken"]:
         raise SmokeFailure(f"{label}: Hello answered {event}, not System IN_SERVICE")
 
 
@@ -245,7 +248,10 @@ def copy_checkout(dest: Path) -> None:
     files = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO).stdout
     for rel in filter(None, files.split("\0")):
         src = REPO / rel
-        if src.is_file():
+        if src.is_symlink():  # as git checks it out (gc_core/data/schemas -> ../../schemas)
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(src), dest / rel)
+        elif src.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / rel)
 
