@@ -174,3 +174,34 @@ def static_files(package: str, directory: str = "static", prefix: str = "/") -> 
                                   ("X-Content-Type-Options", "nosniff")])
         return [data]
     return app
+
+
+class WSGIListener:
+    """A plain HTTP listener (no client protocol) serving ``app`` on ``conf["host"]``:``conf["port"]``,
+    started and stopped with the transports; ``address`` ends in ``path``."""
+
+    name = "http"
+    path = ""
+
+    def __init__(self, conf: dict, app, error_log: logging.Logger):
+        import gevent.pywsgi  # the listener's server; this module's routes need no gevent
+        self.conf = conf
+        self.server = gevent.pywsgi.WSGIServer((conf["host"], conf["port"]), app, log=None, error_log=error_log)
+
+    @property
+    def port(self) -> int:
+        return self.server.server_port
+
+    @property
+    def address(self) -> str:
+        return f"http://{self.conf['host']}:{self.port}{self.path}"
+
+    @property
+    def ready(self) -> bool:
+        return self.server.started
+
+    def start(self) -> None:
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop(timeout=1)

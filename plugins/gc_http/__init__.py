@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import logging
 
-import gevent.pywsgi
-
 from gc_core.config import PORT
 from gc_core.hookspecs import hookimpl
-from gc_core.http import HttpRoutes
+from gc_core.http import HttpRoutes, WSGIListener
 
 log = logging.getLogger("gc.http")
 
@@ -39,30 +37,10 @@ def gc_transports(connector):
     return [HttpListener(connector, connector.config["http"])]
 
 
-class HttpListener:
+class HttpListener(WSGIListener):
     """Plain HTTP (no client protocol) on ``http.host``:``http.port``."""
 
     name = "http"
 
     def __init__(self, connector, conf: dict):
-        self.conf = conf
-        self.server = gevent.pywsgi.WSGIServer((conf["host"], conf["port"]), HttpRoutes(connector),
-                                               log=None, error_log=log)
-
-    @property
-    def port(self) -> int:
-        return self.server.server_port
-
-    @property
-    def address(self) -> str:
-        return f"http://{self.conf['host']}:{self.port}"
-
-    @property
-    def ready(self) -> bool:
-        return self.server.started
-
-    def start(self) -> None:
-        self.server.start()
-
-    def stop(self) -> None:
-        self.server.stop(timeout=1)
+        super().__init__(conf, HttpRoutes(connector), log)

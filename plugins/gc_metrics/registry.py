@@ -38,9 +38,10 @@ from __future__ import annotations
 import bisect
 import logging
 
-import gevent.pywsgi
 from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector, make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
+from gc_core.http import WSGIListener
 
 log = logging.getLogger("gc.metrics")
 
@@ -274,13 +275,13 @@ def _transport_links(c):
     yield reconnects
 
 
-class MetricsListener:
+class MetricsListener(WSGIListener):
     """``/metrics`` on a port of its own (``metrics.host``:``metrics.port``)."""
 
     name = "metrics"
+    path = "/metrics"
 
     def __init__(self, metrics: GCMetrics, conf: dict):
-        self.conf = conf
         app = metrics.wsgi_app
 
         def only_metrics(environ, start_response):
@@ -288,22 +289,4 @@ class MetricsListener:
                 return app(environ, start_response)
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found: /metrics\n"]
-        self.server = gevent.pywsgi.WSGIServer((conf["host"], conf["port"]), only_metrics, log=None, error_log=log)
-
-    @property
-    def port(self) -> int:
-        return self.server.server_port
-
-    @property
-    def address(self) -> str:
-        return f"http://{self.conf['host']}:{self.port}/metrics"
-
-    @property
-    def ready(self) -> bool:
-        return self.server.started
-
-    def start(self) -> None:
-        self.server.start()
-
-    def stop(self) -> None:
-        self.server.stop(timeout=1)
+        super().__init__(conf, only_metrics, log)
