@@ -29,7 +29,7 @@ from gc_core.domain import (AgentError, DialogChanged, DomainEvent, QueueChanged
 from gc_core.errors import from_api_error, lookup
 
 from . import finesse_xml as FX
-from .xmlparse import BadXML, UnsafeXML, check_depth, first_child, parse, text
+from .xmlparse import BadXML, UnsafeXML, first_child, normalize, parse, text
 
 log = logging.getLogger("gc.finesse.notifications")
 
@@ -63,14 +63,14 @@ def update_element(payload: Payload) -> Optional[ET.Element]:
         root = parse(payload, max_size=MAX_NOTIFICATION)
     else:
         # ``payload`` is the <notification> element (or the Update itself) as the
-        # XMPP library parsed it: an inline Update is a child element.
-        check_depth(payload)  # before anything recurses into it (ET.tostring does)
+        # XMPP library parsed it: an inline Update is a child element, copied with
+        # folded names (no second parse; the copy checks depth and size).
         inline = payload
         if _local(payload.tag) != "update":
-            inline = next((c for c in payload if _local(c.tag) == "update"), None)
+            inline = next((c for c in payload if isinstance(c.tag, str) and _local(c.tag) == "update"), None)
             if inline is None:
                 return update_element(payload.text or "")
-        root = parse(ET.tostring(inline, encoding="utf-8"))
+        root = normalize(inline, max_elements=MAX_NOTIFICATION // 4)  # "<a/>": 4 bytes
     return root if root.tag == "update" else None
 
 
