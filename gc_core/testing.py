@@ -195,8 +195,10 @@ class GCClient:
         return client
 
     @classmethod
-    def tcp(cls, address, **kw) -> "GCClient":
-        sock = socket.create_connection(address, timeout=10)
+    def tcp(cls, address, source_address=None, **kw) -> "GCClient":
+        """A TCP client of GC at ``address`` (host, port), its connection made from
+        ``source_address`` (host, port) when given (any of 127/8 is loopback)."""
+        sock = socket.create_connection(address, timeout=10, source_address=source_address)
         buf = bytearray()
 
         def recv(timeout: float) -> Optional[str]:

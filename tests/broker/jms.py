@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional
 
 import stomp
 
-from gc_core.testing import check_event, event_obj, event_type
+from gc_core.testing import GCClient, check_event
 
 
 class _Inbox(stomp.ConnectionListener):
@@ -23,7 +23,7 @@ class _Inbox(stomp.ConnectionListener):
         self.q.put((frame.headers, frame.body))
 
 
-class JmsClient:
+class JmsClient(GCClient):
     """One client destination: ``send("Login#1001", "secret,1001")`` puts a command on
     the queue; ``expect("State", state="LOGIN")`` reads the topic."""
 
@@ -43,8 +43,7 @@ class JmsClient:
         self.conn.set_listener("", self.inbox)
         self.conn.connect(*(user or ()), wait=True)
         self.conn.subscribe("/topic/" + destination, id="events", ack="auto", headers={"receipt": "sub-" + destination})
-        self.events: list = []
-        self._unread: list = []
+        super().__init__(send_text=None, recv_text=None, close=lambda: None)  # send, _read and close are its own
         self.headers: list = []
         time.sleep(0)  # subscription is confirmed by the first round trip (Hello)
 
@@ -81,34 +80,11 @@ class JmsClient:
         return event
 
     def expect(self, predicate: Callable[[Any], bool] | str, timeout: float = 20.0, **fields) -> Any:
-        if isinstance(predicate, str):
-            type_name = predicate
-            predicate = lambda e: event_type(e) == type_name and all(  # noqa: E731
-                event_obj(e).get(k) == v for k, v in fields.items())
-        for i, event in enumerate(self._unread):
-            if predicate(event):
-                return self._unread.pop(i)
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"{self.destination}: no matching event within {timeout} s; unread: "
-                                   f"{json.dumps(self._unread)[:3000]}")
-            event = self._read(min(remaining, 1.0))
-            if event is None:
-                continue
-            if predicate(event):
-                return event
-            self._unread.append(event)
+        """GCClient.expect with a broker's longer default wait."""
+        return super().expect(predicate, timeout, **fields)
 
     def drain(self, quiet: float = 0.5) -> list:
-        while True:
-            event = self._read(quiet)
-            if event is None:
-                break
-            self._unread.append(event)
-        out, self._unread = self._unread, []
-        return out
+        return super().drain(quiet)
 
     def close(self) -> None:
         try:

@@ -4,7 +4,6 @@ minutes; then even the right password gets CF_AGENT_ACCOUNT_LOCKED_OUT). The gue
 connects from 127.0.0.2, the agent's own client from 127.0.0.1."""
 from __future__ import annotations
 
-import socket
 import time
 
 from gc_core.testing import GCClient, GCProcess
@@ -15,30 +14,7 @@ from tests.support import sim_config
 
 def _client_from(address: str, gc: GCProcess) -> GCClient:
     """A TCP client whose connection comes from ``address`` (any of 127/8 is loopback)."""
-    client = GCClient.tcp(gc.tcp_address)  # for its framing; its socket replaced below
-    client.sock.close()
-    sock = socket.create_connection(gc.tcp_address, timeout=10, source_address=(address, 0))
-    buf = bytearray()
-
-    def recv(timeout: float):
-        import time
-        deadline = time.monotonic() + timeout
-        while b"\n" not in buf:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            sock.settimeout(remaining)
-            try:
-                data = sock.recv(65536)
-            except (socket.timeout, TimeoutError):
-                return None
-            if not data:
-                raise ConnectionError("GC closed the connection")
-            buf.extend(data)
-        line, _, rest = bytes(buf).partition(b"\n")
-        buf[:] = rest
-        return line.decode("utf-8")
-    return GCClient(lambda text: sock.sendall(text.encode("utf-8") + b"\n"), recv, sock.close)
+    return GCClient.tcp(gc.tcp_address, source_address=(address, 0))
 
 
 def test_row2_guesses_never_lock_the_account(tmp_path):
