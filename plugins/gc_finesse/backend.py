@@ -37,7 +37,7 @@ from gc_core.domain import (DialogChanged, MobileAgent, QueueChanged, SessionLos
 from gc_core.errors import ORIGIN_GC, BackendError, GCError
 
 from . import finesse_xml as FX
-from . import flavours
+from . import flavours, xmpp_probe
 from .failover import IN_SERVICE, OUT_OF_SERVICE, NodeMonitor
 from .notifications import SystemInfoUpdate
 from .rest import BasicAuth, RestClient, credentials, load_token_provider, shared_http
@@ -386,6 +386,18 @@ class FinesseBackend(b.Backend):
                               tls=self.settings.xmpp_tls, ssl_context=self._ssl,
                               resource_prefix=self.settings.xmpp_resource, timeout=self.settings.xmpp_timeout,
                               iq_timeout=min(10.0, self.settings.xmpp_timeout))
+
+    def probe_xmpp(self, node: Node) -> Optional[str]:
+        """Does ``node``'s XMPP server open a stream for the domain (no credentials)?
+        None when it does, else why not (:func:`gc_finesse.xmpp_probe.probe`), within
+        ``health_timeout`` seconds."""
+        timeout = self.settings.health_timeout
+        try:
+            ip, port = self.xmpp_address(node)
+        except OSError as exc:
+            return f"cannot resolve {node.host}: {exc}"
+        return xmpp_probe.probe(ip, port, self.xmpp_domain, timeout,
+                                ssl_context=self._ssl if self.settings.xmpp_tls == "direct" else None)
 
     def xmpp_address(self, node: Node) -> tuple[str, int]:
         key = (node.host, node.xmpp_port)

@@ -15,7 +15,11 @@ trouble come from everywhere and are collapsed into one state change:
   and a few other streams' pings, so a silent node is noticed in seconds;
 - the health probe: GET SystemInfo on the node in use every ``health_interval``
   seconds, independent of client commands (a hanging REST side is noticed without
-  a client's command timing out).
+  a client's command timing out); while no agent's stream is on that node (nobody
+  signed in), its XMPP server is asked for a stream's features too
+  (:mod:`gc_finesse.xmpp_probe`, no credentials needed), so a notification service
+  that stopped is noticed with no agent signed in, and a node is taken (at start of
+  a recovery, or moving to it) only when its XMPP answers.
 
 On trouble the core hears ``SystemStatusChanged("OUT_OF_SERVICE")`` once (clients
 get ``System OUT_OF_SERVICE``) and one recovery greenlet runs: it polls the current
@@ -89,7 +93,27 @@ class NodeMonitor:
         while not self.backend.stopped:
             gevent.sleep(self.settings.health_interval)
             if not self.recovering and not self.backend.stopped:
-                self._probe_rest("health probe")
+                if self._probe_rest("health probe") and not self.recovering:
+                    self._probe_xmpp_unwatched("health probe")
+
+    def _probe_xmpp_unwatched(self, why: str) -> bool:
+        """With no agent's stream on the node in use (nobody signed in), nothing else
+        watches its notification service: ask it for a stream's features
+        (:mod:`gc_finesse.xmpp_probe`); no answer is trouble. With streams there, the
+        keep-alive pings watch it."""
+        b = self.backend
+        node = b.active_node()
+        if b.status != IN_SERVICE or self._streams_on(node):
+            return True
+        problem = b.probe_xmpp(node)
+        if problem is None:
+            return True
+        self.trouble("XMPP", f"{why}: XMPP on {node} ({node.host}:{node.xmpp_port}): {problem}")
+        return False
+
+    def _streams_on(self, node: "Node") -> list:
+        return [s.stream for s in self.backend.live_sessions()
+                if s.stream is not None and s.stream.connected and s.stream.node_key == node]
 
     def probe(self, why: str) -> None:
         """Check the node in use now (REST SystemInfo, then a few streams' pings),
@@ -127,13 +151,15 @@ class NodeMonitor:
 
     def xmpp_alive(self, node: "Node", sample: int = 3) -> bool:
         """Does the XMPP server of ``node`` answer? Pings up to ``sample`` of the
-        streams that believe they are connected there (True when there are none:
-        nothing to judge by)."""
+        streams that believe they are connected there; with none, probes the server
+        without credentials (:meth:`FinesseBackend.probe_xmpp`)."""
         b = self.backend
-        streams = [s.stream for s in b.live_sessions() if s.stream is not None and s.stream.connected
-                   and s.stream.node_key == node][:sample]
-        if not streams:
-            return True
+        streams = self._streams_on(node)[:sample]
+        if not streams:  # nobody signed in there: the server itself is asked
+            problem = b.probe_xmpp(node)
+            if problem is not None:
+                log.info("Finesse %s: XMPP %s:%s: %s", node, node.host, node.xmpp_port, problem)
+            return problem is None
         timeout = self.settings.health_timeout  # during a recovery only: slow counts as gone
 
         def ping(stream) -> bool:
@@ -249,6 +275,10 @@ class NodeMonitor:
             return False
         sessions = b.live_sessions()
         if not sessions:
+            # nobody signed in: the node's notification service must answer too, or the
+            # first agent's Connect would fail on a node GC called IN_SERVICE
+            if not self.xmpp_alive(node):
+                return False
             b.switch_to(node)
             return True
         if switching:

@@ -38,7 +38,9 @@ DEFAULTS = {
     "keepalive_interval": 10.0,
     "keepalive_retries": 2,
     # GET SystemInfo on the node in use every N s, whatever clients do (0 = off); an
-    # answer not IN_SERVICE, or none within health_timeout s, is trouble.
+    # answer not IN_SERVICE, or none within health_timeout s, is trouble. While no agent's
+    # stream is on the node (nobody signed in), its XMPP server is asked for a stream's
+    # features too (gc_finesse.xmpp_probe): no answer within health_timeout s is trouble.
     "health_interval": 5.0,
     "health_timeout": 3.0,
     "connect_timeout": 5.0,        # REST connect timeout, seconds

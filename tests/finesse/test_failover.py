@@ -9,6 +9,9 @@ each test; one GC process per test (each test breaks a node under it).
 """
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from gc_core.testing import GCProcess, event_obj
@@ -226,3 +229,102 @@ def test_xmpp_stopped_gives_one_out_of_service_and_one_in_service(fresh, gc_fact
     c.send({"type": "MakeReady", "agentId": AGENT, "requestId": "ready"})
     assert c.expect("State", requestId="ready")["state"] == "READY"
     assert systems_until_beat(c) == ["OUT_OF_SERVICE", "IN_SERVICE"]
+
+
+# -- nobody signed in: GC follows the node all the same ------------------------------------------
+def readyz(gc) -> tuple[int, dict]:
+    from tests.ops.helpers import http_base, http_get
+    status, body, _headers = http_get(http_base(gc) + "/readyz")
+    return status, json.loads(body)
+
+
+def watching(gc, dest="idle"):
+    """A client with a destination and no agent: it hears the overall status."""
+    c = gc.client("tcp")
+    c.send({"type": "Hello", "params": {"clientDestination": dest}})
+    assert c.expect("System")["status"] == "IN_SERVICE"
+    return c
+
+
+def test_nobody_signed_in_out_of_service_is_followed(fresh, gc_factory):
+    """Both nodes lose their CTI link while no agent is signed in: SystemInfo (the
+    health probe) says OUT_OF_SERVICE, so /readyz answers 503 and a Hello's System says
+    OUT_OF_SERVICE; when the secondary comes back GC moves there, with one
+    OUT_OF_SERVICE and one IN_SERVICE, and an agent signs in and acts there."""
+    gc = gc_factory(health_interval=0.2, health_timeout=1.0, **FAST)
+    idle = watching(gc)
+    idle.events.clear()
+    assert readyz(gc) == (200, {"ready": True, "status": "IN_SERVICE", "backends": {"finesse": "IN_SERVICE"}})
+    fresh.take_out_of_service("secondary", reason="CTI link lost")   # not the node in use: unseen
+    fresh.take_out_of_service("primary", reason="CTI link lost")
+    assert idle.expect("System", timeout=30)["status"] == "OUT_OF_SERVICE"
+    status, body = readyz(gc)
+    assert (status, body["status"], body["backends"]) == (503, "OUT_OF_SERVICE", {"finesse": "OUT_OF_SERVICE"})
+    late = gc.client("tcp")
+    late.send({"type": "Hello", "params": {"clientDestination": "late"}})
+    assert late.expect("System")["status"] == "OUT_OF_SERVICE"
+    fresh.put_in_service("secondary")
+    assert idle.expect("System", timeout=30)["status"] == "IN_SERVICE"
+    assert systems_until_beat(idle, "idle") == ["OUT_OF_SERVICE", "IN_SERVICE"]
+    assert readyz(gc)[0] == 200
+    c = signed_in(gc)
+    # REST is the secondary's: the emulator echoes a requestId only on the node whose
+    # REST API received the request (the primary would answer 503 anyway)
+    c.send({"type": "MakeReady", "agentId": AGENT, "requestId": "ready"})
+    assert c.expect("State", requestId="ready")["state"] == "READY"
+    assert "moving REST" not in gc.log()  # nothing to move: nobody was signed in
+
+
+def test_nobody_signed_in_xmpp_stopped_is_noticed_and_left(fresh, gc_factory):
+    """The primary's notification service stops while REST still answers IN_SERVICE and
+    no agent is signed in (no stream, no keep-alive ping to miss): the health probe asks
+    the XMPP server itself, so clients hear OUT_OF_SERVICE, then IN_SERVICE once GC is on
+    the secondary, whose XMPP answers; nothing in between. An agent then signs in there
+    and its notifications arrive."""
+    gc = gc_factory(health_interval=0.2, health_timeout=1.0, **FAST)
+    idle = watching(gc)
+    idle.events.clear()
+    fresh.stop_xmpp("primary")
+    assert idle.expect("System", timeout=30)["status"] == "OUT_OF_SERVICE"
+    assert idle.expect("System", timeout=30)["status"] == "IN_SERVICE"
+    assert systems_until_beat(idle, "idle") == ["OUT_OF_SERVICE", "IN_SERVICE"]
+    assert "health probe: XMPP on primary" in gc.log()
+    c = signed_in(gc)
+    c.send({"type": "MakeReady", "agentId": AGENT, "requestId": "ready"})
+    assert c.expect("State", requestId="ready")["state"] == "READY"
+    did = fresh.model.inbound_call()
+    assert c.expect("NewInboundCall")["dialogId"] == did
+
+
+def test_nobody_signed_in_stays_out_while_no_node_has_xmpp(fresh, gc_factory):
+    """No false IN_SERVICE: with both nodes' XMPP stopped (REST IN_SERVICE on both) GC
+    stays OUT_OF_SERVICE (a Connect would fail on either); when the primary's XMPP
+    returns, one IN_SERVICE."""
+    gc = gc_factory(health_interval=0.2, health_timeout=1.0, **FAST)
+    idle = watching(gc)
+    idle.events.clear()
+    fresh.stop_xmpp("secondary")
+    fresh.stop_xmpp("primary")
+    assert idle.expect("System", timeout=30)["status"] == "OUT_OF_SERVICE"
+    # the recovery has tried both nodes at least once since (it logs each refusal)
+    from tests.ops.helpers import wait_for
+    refused = re.compile(r"Finesse (primary|secondary) \S+: XMPP \S+: ")
+    wait_for(lambda: {m.group(1) for m in refused.finditer(gc.log())} == {"primary", "secondary"},
+             what="the recovery asking both nodes' XMPP")
+    assert readyz(gc)[0] == 503
+    fresh.start_node("primary")
+    assert idle.expect("System", timeout=30)["status"] == "IN_SERVICE"
+    assert systems_until_beat(idle, "idle") == ["OUT_OF_SERVICE", "IN_SERVICE"]
+    assert readyz(gc)[0] == 200
+
+
+def test_the_xmpp_probe_needs_no_credentials(fresh):
+    """What the probe reads is RFC 6120's stream negotiation: features for a served
+    domain (section 4.3.2), ``host-unknown`` for a domain the server does not serve
+    (section 4.9.3.6), a refused connection for a stopped server."""
+    from gc_finesse.xmpp_probe import probe
+    node = fresh.primary
+    assert probe(node.xmpp_host, node.xmpp_port, fresh.xmpp_domain, 5.0) is None
+    assert probe(node.xmpp_host, node.xmpp_port, "not-this.example.com", 5.0) == "stream error: host-unknown"
+    fresh.stop_xmpp("primary")
+    assert probe(node.xmpp_host, node.xmpp_port, fresh.xmpp_domain, 5.0) == "connection refused"
