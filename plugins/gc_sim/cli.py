@@ -7,7 +7,11 @@ The server is found as ``gc serve`` configures it: the ``[tcp]`` section's host 
 port from the same configuration (``--config``/``-c``, else the search path
 ``./gc.toml`` ...; then ``GC__TCP__PORT``; then ``--set tcp.port=N``), or ``--tcp
 HOST:PORT`` given before or after the action (``gc sim --tcp h:p call`` = ``gc sim
-call --tcp h:p``). A wildcard listen host (``0.0.0.0``, ``::``) is dialled on loopback."""
+call --tcp h:p``). A wildcard listen host (``0.0.0.0``, ``::``) is dialled on loopback.
+
+With several ``[backends.<name>]`` of type sim, ``--backend NAME`` (before or after
+the action) names the instance, sent as the command's ``params.backend``; without it
+GC drives the only sim instance, or answers an Error naming the choices."""
 from __future__ import annotations
 
 import argparse
@@ -40,6 +44,9 @@ def server_address(args) -> tuple[str, int]:
 
 def _send(args, frame: dict) -> int:
     host, port = server_address(args)
+    backend = getattr(args, "backend_after", None) or args.backend
+    if backend:
+        frame.setdefault("params", {})["backend"] = backend
     try:
         with socket.create_connection((host, port), timeout=args.timeout) as sock:
             sock.sendall(json.dumps(frame).encode() + b"\n")
@@ -67,10 +74,18 @@ def _server_args(p: argparse.ArgumentParser, after: bool) -> None:
                    help="TOML configuration file, as for gc serve (repeatable)")
     p.add_argument("--set", dest="set" + suffix, action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one setting, as for gc serve (e.g. --set tcp.port=9000)")
+    p.add_argument("--backend", dest="backend" + suffix, default=default, metavar="NAME",
+                   help="the sim instance to drive ([backends.NAME] of type sim); default: the only one "
+                        "(with several, GC's error names them)")
 
 
 def add_commands(subparsers) -> None:
-    sim = subparsers.add_parser("sim", help="drive the simulated contact center of a running GC")
+    sim = subparsers.add_parser(
+        "sim", help="drive the simulated contact center of a running GC",
+        description="Drive the simulated contact center of a running GC: each ACTION sends one sim "
+                    "command over GC's TCP transport and prints the answer. With several "
+                    "[backends.NAME] of type sim, --backend NAME says which one (before or after the "
+                    "ACTION); with one sim it may be left out.")
     _server_args(sim, after=False)
     actions = sim.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
 

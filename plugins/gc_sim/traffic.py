@@ -4,7 +4,9 @@ preview reservations, the node going in and out of service.
 Exposed three ways: as sim-only commands (category ``sim``, schemas in
 ``gc_sim/schemas``) that tests and ``gc sim ...`` send over the same sockets as any
 client; and as a demo timer (``sim.demo_call_interval``) so a newcomer running
-``gc serve`` sees calls arrive.
+``gc serve`` sees calls arrive. With several ``[backends.<name>]`` of type sim, each
+command names its instance in ``params.backend`` (``gc sim --backend NAME``); with one
+it may leave it out.
 """
 from __future__ import annotations
 
@@ -21,16 +23,31 @@ log = logging.getLogger("gc.sim.traffic")
 
 
 def _backend(ctx):
-    """The sim these commands drive: the default backend if it is a sim, else the
-    first sim backend configured."""
+    """The sim instance these commands drive: the one ``params.backend`` names, else
+    the only sim instance configured. Several sim instances and no ``backend`` is
+    ambiguous: PLEASE_RETRY naming the choices (so is a name that is not a sim
+    instance); a connector without a sim says which backends it runs."""
     connector = ctx.connector
-    if connector.backend.name == "sim":
-        return connector.backend
-    sims = connector.backends.of_type("sim")
+    sims = {b.instance: b for b in connector.backends.of_type("sim")}
+    choices = ", ".join(sims)
+    name = ctx.params.get("backend")
+    if name is not None:
+        if name in sims:
+            return sims[name]
+        raise GCError("PLEASE_RETRY", f"{ctx.request.type}: {name!r} is not a sim backend of this connector"
+                                      + (f" (its sim backends: {choices})" if sims else
+                                         f"; it runs {_running(connector)}"))
+    if len(sims) == 1:
+        return next(iter(sims.values()))
     if not sims:
         raise GCError("PLEASE_RETRY", f"{ctx.request.type} drives the sim backend; this connector runs "
-                                      f"{', '.join(b.name for b in connector.backends)}")
-    return sims[0]
+                                      f"{_running(connector)}")
+    raise GCError("PLEASE_RETRY", f"{ctx.request.type}: this connector runs several sim backends ({choices}): "
+                                  f"name one in params.backend (gc sim --backend NAME)")
+
+
+def _running(connector) -> str:
+    return ", ".join(f"{b.instance} ({b.name})" if b.instance != b.name else b.name for b in connector.backends)
 
 
 def _answer(ctx, action: str, **fields) -> None:

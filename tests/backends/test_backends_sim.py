@@ -65,20 +65,63 @@ def test_status_goes_to_the_destinations_using_the_backend(gc):
     idle.send({"type": "Hello", "params": {"clientDestination": "s-idle"}})
     assert idle.expect("System")["status"] == "IN_SERVICE"
     control = gc.client("tcp")
-    # SimStatus drives the default sim (east)
-    control.send({"type": "SimStatus", "params": {"status": "OUT_OF_SERVICE"}, "requestId": "down"})
+    # SimStatus drives the sim it names (two sims: it must name one)
+    control.send({"type": "SimStatus", "params": {"status": "OUT_OF_SERVICE", "backend": "east"}, "requestId": "down"})
     control.expect("SimTraffic", requestId="down")
     assert east.expect("System")["status"] == "OUT_OF_SERVICE"
     assert idle.expect("System")["status"] == "OUT_OF_SERVICE"  # no agents: the overall status
     west.send({"type": "Beat", "params": {"clientDestination": "s-west"}})
     assert west.expect("System")["status"] == "IN_SERVICE"
     assert [e for e in west.events if event_type(e) == "System" and e["status"] == "OUT_OF_SERVICE"] == []
-    control.send({"type": "SimStatus", "params": {"status": "IN_SERVICE"}, "requestId": "up"})
+    control.send({"type": "SimStatus", "params": {"status": "IN_SERVICE", "backend": "east"}, "requestId": "up"})
     control.expect("SimTraffic", requestId="up")
     assert east.expect("System")["status"] == "IN_SERVICE"
     assert idle.expect("System")["status"] == "IN_SERVICE"
     for c in (east, west, idle, control):
         c.close()
+
+
+def gc_sim(gc, *args: str) -> subprocess.CompletedProcess:
+    host, port = gc.tcp_address
+    return subprocess.run([sys.executable, "-m", "gc_core.cli", "sim", "--tcp", f"{host}:{port}", *args],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def test_gc_sim_drives_the_sim_instance_it_names(gc):
+    """Two sim instances (east, west), each with the site's queue 1 and an agent READY on
+    it: ``gc sim --backend west call`` rings west's agent only; without ``--backend`` (or
+    with a name that is no sim instance) GC answers an Error naming the choices, and
+    nothing rings anywhere."""
+    east, west = connect(gc, "1001", "cli-east"), connect(gc, "1002", "cli-west")
+    for c, agent in ((east, "1001"), (west, "1002")):
+        assert ask(c, agent, "MakeReady", f"ready-{agent}")["state"] == "READY"
+    for args in (("call", "--queue", "1"), ("--backend", "north", "call", "--queue", "1")):
+        res = gc_sim(gc, *args)
+        assert res.returncode == 1, res.stdout + res.stderr
+        err = json.loads(res.stdout)
+        assert (err["type"], err["errorCode"]) == ("Error", "PLEASE_RETRY")
+        assert "east, west" in err["errorDescription"]
+    assert "params.backend" in json.loads(gc_sim(gc, "call").stdout)["errorDescription"]
+
+    res = gc_sim(gc, "--backend", "west", "call", "--queue", "1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    dialog_id = json.loads(res.stdout)["dialogId"]
+    assert west.expect("NewInboundCall", timeout=15)["dialogId"] == dialog_id
+    # east's agent heard of no call: a Beat's answer comes after anything sent before it
+    east.send({"type": "Beat", "params": {"clientDestination": "cli-east"}})
+    east.expect("System")
+    assert [e for e in east.events if event_type(e) == "NewInboundCall"] == []
+    # --backend after the action too; the customer hangs up on west: its agent is READY again
+    res = gc_sim(gc, "hangup", dialog_id, "--backend", "west")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert west.expect("State", state="READY", timeout=15)
+    east.close(), west.close()
+
+
+def test_gc_sim_help_names_the_backend_option():
+    out = subprocess.run([sys.executable, "-m", "gc_core.cli", "sim", "--help"], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    assert "--backend NAME" in out and "several" in out
 
 
 def test_an_agent_on_no_backend_is_refused(tmp_path):
