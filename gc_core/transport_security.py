@@ -68,14 +68,17 @@ def is_loopback(host: str) -> bool:
 
 
 def warn_if_exposed(transport: str, host: str, tls: bool) -> None:
-    """Loudly (log and stderr): a listener on a non-loopback address without TLS."""
+    """Loudly: a listener on a non-loopback address without TLS. One line on stderr:
+    the log (which writes to stderr) when it shows warnings, else printed there."""
     if tls or is_loopback(host):
         return
     message = (f"WARNING: the {transport} listener binds {host or '0.0.0.0'} (not loopback) WITHOUT TLS: "
                f"passwords and events cross the network in clear; set {transport}.tls_cert and "
                f"{transport}.tls_key (see docs/protocol.md, Security)")
-    log.warning(message)
-    print(message, file=sys.stderr, flush=True)
+    if log.isEnabledFor(logging.WARNING):
+        log.warning(message)
+    else:  # gc.log_level = "ERROR" must not hide it
+        print(message, file=sys.stderr, flush=True)
 
 
 def presented_credential(environ: dict) -> Optional[str]:

@@ -146,5 +146,13 @@ def test_loud_warning_without_tls_on_a_non_loopback_address(tmp_path):
     config = sim_config(tcp={"host": "0.0.0.0"})
     with GCProcess(config, workdir=tmp_path) as gc:
         log = gc.log()
-    assert "the tcp listener binds 0.0.0.0 (not loopback) WITHOUT TLS" in log
+    assert log.count("the tcp listener binds 0.0.0.0 (not loopback) WITHOUT TLS") == 1  # once, not log + print
     assert "the websocket listener binds" not in log  # loopback: no warning
+
+
+def test_loud_warning_survives_a_quiet_log_level(tmp_path):
+    config = sim_config(tcp={"host": "0.0.0.0"})
+    config["gc"]["log_level"] = "ERROR"
+    with GCProcess(config, workdir=tmp_path) as gc:
+        log = gc.log()
+    assert log.count("the tcp listener binds 0.0.0.0 (not loopback) WITHOUT TLS") == 1
