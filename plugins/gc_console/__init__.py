@@ -43,8 +43,15 @@ def gc_http_routes(connector):
     activity = _activity(connector)
     files = static_files(__name__, "static", "/console/")
 
+    # the page's script and style hold no data and are the same in every installation:
+    # a browser loads them without the credential (a <script src> cannot carry the
+    # page's ?credential=); the page itself and status.json need it
+    public = {"/console/console.js", "/console/console.css"}
+
     def guarded(app):
         def check(environ, start_response):
+            if environ.get("PATH_INFO") in public:
+                return app(environ, start_response)
             if connector.plugins.hook.gc_http_authorize(connector=connector, environ=environ, area="console") is False:
                 start_response("401 Unauthorized", [("Content-Type", "text/plain; charset=utf-8"),
                                                     ("WWW-Authenticate", 'Bearer realm="gc-console"')])

@@ -113,3 +113,24 @@ def test_demo_desktop_call_and_console(browser, gc):
     expect(demo.locator("#log li.out").first).to_contain_text('"type":"Hello"')
     assert demo.locator("#log li.in").count() > 5
     assert not demo_errors and not console_errors, (demo_errors, console_errors)
+
+
+def test_console_opened_with_a_credential_keeps_polling_with_it(browser, tmp_path):
+    """With ``gc.client_secret`` set, /console/?credential=<secret> shows live status:
+    the page's polls of status.json carry the credential the page was opened with."""
+    from urllib.parse import quote
+    expect = sync_api.expect
+    secret = "console-secret-0123456789"
+    config = sim_config(gc={"plugins": ["websocket", "tcp", "sim", "agent", "console"], "client_secret": secret})
+    with GCProcess(config, workdir=tmp_path) as gc:
+        page = browser.new_page()
+        errors: list = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        statuses: list = []
+        page.on("response", lambda r: statuses.append(r.status) if "status.json" in r.url else None)
+        page.goto(http_base(gc) + "/console/?credential=" + quote(secret))
+        expect(page.locator("#status")).not_to_contain_text("HTTP 401")
+        expect(page.locator("#transports")).to_contain_text("websocket")
+        assert statuses and set(statuses) == {200}, statuses
+        page.close()
+        assert not errors, errors

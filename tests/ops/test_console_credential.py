@@ -42,6 +42,9 @@ def test_console_needs_the_client_credential_when_one_is_set(tmp_path):
                 assert status == 200, (path, headers, query, body)
         status, body, _ = http_get(base + "/console/status.json", headers={"Authorization": f"Bearer {SECRET}"})
         assert json.loads(body)["status"] == "IN_SERVICE"
+        # the page's script and style hold no data: a browser loads them without it
+        for asset in ("/console/console.js", "/console/console.css"):
+            assert http_get(base + asset)[0] == 200
         # the other HTTP endpoints are not the console's: health stays readable by a load balancer
         assert http_get(base + "/livez")[0] == 200
         log = gc.log()

@@ -62,7 +62,9 @@
 
   async function poll() {
     try {
-      const resp = await fetch("status.json", {cache: "no-store"});
+      // the page's own query (?credential=...) goes with each poll: with gc.client_secret set,
+      // status.json needs the credential the page was opened with
+      const resp = await fetch("status.json" + location.search, {cache: "no-store"});
       if (resp.ok) {
         const st = await resp.json();
         pollMs = (st.pollSeconds || 1) * 1000;
