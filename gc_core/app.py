@@ -23,7 +23,7 @@ from .commands import (SCOPE_AGENT, SCOPE_CONNECT, SCOPE_SYSTEM, CommandRegistry
                        unavailable_reason)
 from .config import Config
 from .connection import Connection
-from .domain import DomainEvent, SystemStatusChanged
+from .domain import BACKEND_SCOPED, DomainEvent
 from .errors import GCError
 from .logs import log_context
 from .heap import HeapFreezer
@@ -442,9 +442,14 @@ class Connector:
         return spec.member_ok and self._supervisor_of(conn, agent_id) is not None
 
     def _supervisor_of(self, conn: Connection, member_id: Optional[str]) -> Optional[AgentBinding]:
-        """A supervisor this connection is entitled to whose team has ``member_id``."""
+        """A supervisor this connection is entitled to whose team has ``member_id``, on
+        the backend that serves ``member_id`` (team ids are per backend: another
+        cluster's team of the same id is not the member's)."""
+        home = self.backends.rule.instance_for(member_id or "")
         for binding in list(self.sessions.agents.values()):
             if not binding.supervisor or not self.sessions.entitled(conn, binding):
+                continue
+            if (binding.backend or self.backend).instance != home:
                 continue
             for team_id in binding.supervised_teams:
                 try:
@@ -457,13 +462,14 @@ class Connector:
 
     # -- events ------------------------------------------------------------------
     def _sink_of(self, backend: Backend) -> Callable[[DomainEvent], None]:
-        """The sink one backend delivers to: its status changes are stamped with its
-        name; an agent's events from a backend that no longer serves the agent (it
-        connected elsewhere meanwhile) are dropped."""
+        """The sink one backend delivers to: its status changes and its team and queue
+        events are stamped with its name (``domain.BACKEND_SCOPED``: team and queue ids
+        are per backend); an agent's events from a backend that no longer serves the
+        agent (it connected elsewhere meanwhile) are dropped."""
         sessions = self.sessions
 
         def sink(event: DomainEvent) -> None:
-            if type(event) is SystemStatusChanged:
+            if type(event) in BACKEND_SCOPED:
                 event.backend = event.backend or backend.instance
             else:
                 agent_id = getattr(event, "agent_id", None)

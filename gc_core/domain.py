@@ -257,21 +257,32 @@ class DialogChanged(DomainEvent):
     request_id: str = ""
 
 
+# Team and queue ids are a backend's own: two clusters (or a cluster and the sim) may
+# both have a team "1". These events carry the instance that published them
+# (``backend``, filled in by the core's sink of that instance), and everything the
+# core and plugins key by team or queue id is keyed by (instance, id).
+
 @dataclass
 class TeamMemberChanged(DomainEvent):
     team_id: str
     member: TeamMember
+    backend: str = ""  # the instance whose team it is; the core fills it in
 
 
 @dataclass
 class QueueChanged(DomainEvent):
     queue: Queue
+    backend: str = ""  # the instance whose queue it is; the core fills it in
 
 
 @dataclass
 class SystemStatusChanged(DomainEvent):
     status: str  # IN_SERVICE | OUT_OF_SERVICE
     backend: str = ""  # the instance whose status changed; the core fills it in
+
+
+# Events about a backend's own objects rather than an agent's: stamped with the instance.
+BACKEND_SCOPED = (TeamMemberChanged, QueueChanged, SystemStatusChanged)
 
 
 @dataclass

@@ -37,10 +37,11 @@ def require_team(ctx, team_id: str) -> None:
 def _members(ctx):
     """(team id, member) of the supervised teams; a field Finesse did not send (a
     summary user) filled from what GC knew (subscriptions.merge_member)."""
-    from .subscriptions import merge_member
+    from .subscriptions import instance_of, merge_member
+    instance = instance_of(ctx.connector, ctx.binding)
     for team_id in sorted(ctx.binding.supervised_teams):
         for m in ctx.session.team(team_id).users:
-            yield team_id, merge_member(ctx.connector, team_id, m)
+            yield team_id, merge_member(ctx.connector, instance, team_id, m)
 
 
 def member_by_id(ctx, login_id: str) -> tuple[str, TeamMember]:

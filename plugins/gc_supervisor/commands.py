@@ -88,7 +88,8 @@ def get_team_users(ctx) -> None:
         subscriptions.subscribe_team(ctx.connector, ctx.binding, team_id)
     elif subscribe is False:
         subscriptions.unsubscribe_team(ctx.connector, ctx.binding, team_id)
-    members = [subscriptions.merge_member(ctx.connector, team_id, m) for m in ctx.session.team(team_id).users]
+    instance = subscriptions.instance_of(ctx.connector, ctx.binding)
+    members = [subscriptions.merge_member(ctx.connector, instance, team_id, m) for m in ctx.session.team(team_id).users]
     if not _conf(ctx)["include_logged_out"]:
         members = [m for m in members if m.state not in authz.SIGNED_OUT]
     ctx.emit(events.team_agents(members))

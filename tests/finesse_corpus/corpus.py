@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Optional
 
 from gc_agent.mappers import MAPPERS as AGENT_MAPPERS
@@ -76,6 +77,7 @@ class Replay:
         """``agents``: agent id -> extension of the bound agents. ``supervisor_of``:
         supervisor id -> team id it subscribed to (getteamusers subscribe=true)."""
         self.sessions = _Sessions()
+        self.backend = SimpleNamespace(instance="finesse")  # one backend, as a single-backend GC
         self.ledger = RequestLedger()
         self.extras: dict = {}
         self.sent: list[tuple[str, dict]] = []
@@ -85,7 +87,7 @@ class Replay:
         for sup, team_id in (supervisor_of or {}).items():
             self.sessions.agents.setdefault(sup, AgentBinding(sup, Destination(f"d-{sup}", 100), None))
             self.sessions.agents[sup].extras.setdefault(SUBS.TEAMS, set()).add(team_id)
-            self.extras.setdefault(SUBS.TEAM_INDEX, {}).setdefault(team_id, set()).add(sup)
+            self.extras.setdefault(SUBS.TEAM_INDEX, {}).setdefault((self.backend.instance, team_id), set()).add(sup)
         self.mappers: dict = {}
         for table in (AGENT_MAPPERS, SUBS.MAPPERS):
             for kind, fn in table.items():
@@ -112,7 +114,7 @@ class Replay:
     def seed_team(self, team_id: str, members) -> None:
         """What a getteamusers answer leaves behind: the members as last known."""
         for m in members:
-            SUBS.merge_member(self, team_id, m)
+            SUBS.merge_member(self, self.backend.instance, team_id, m)
 
 
 __all__ = ["Payload", "Replay", "TeamMemberChanged", "all_payloads", "load"]
