@@ -24,9 +24,26 @@ UCCE_TEAM, UCCX_TEAM, SIM_TEAM = scenario_team(1), scenario_team(2), scenario_te
 CUSTOMER = "5550142"
 
 
+# Team 1 of the default site has a second supervisor here, so each cluster (both run
+# this one site: both have a team "1") can have a supervisor of its team 1 in one GC.
+SECOND_SUPERVISOR = """
+[[agents]]
+id = "1101"
+password = "secret"
+first_name = "Sue"
+last_name = "Supervisor"
+extension = "1101"
+team = "1"
+roles = ["Agent", "Supervisor"]
+supervises = ["1"]
+"""
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    return write_site(tmp_path_factory.mktemp("site"))
+    path = write_site(tmp_path_factory.mktemp("site"))
+    path.write_text(path.read_text() + SECOND_SUPERVISOR)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +65,13 @@ def multi_config(clusters, site) -> dict:
     shared = finesse_section(ucce, secondary=False)
     own = ("flavour", "primary_host", "primary_port", "primary_xmpp_port")
     return {
-        "gc": {"plugins": ["websocket", "tcp", "sim", "agent", "finesse"]},
+        "gc": {"plugins": ["websocket", "tcp", "sim", "agent", "supervisor", "finesse"]},
         "finesse": {k: v for k, v in shared.items() if k not in own},
         "sim": {"site": str(site), "flavour": "UCCE", "demo_call_interval": 0.0, "external_answer_after": -1.0},
         "backends": {
-            "ucce": {"type": "finesse", "agents": [f"{UCCE_TEAM.agents[0]}-{UCCE_TEAM.agents[-1]}"],
+            "ucce": {"type": "finesse", "agents": [f"{UCCE_TEAM.agents[0]}-{UCCE_TEAM.agents[-1]}", "1001", "1100"],
                      **{k: v for k, v in finesse_section(ucce, secondary=False).items() if k in own}},
-            "uccx": {"type": "finesse", "agents": [f"{UCCX_TEAM.agents[0]}-{UCCX_TEAM.agents[-1]}"],
+            "uccx": {"type": "finesse", "agents": [f"{UCCX_TEAM.agents[0]}-{UCCX_TEAM.agents[-1]}", "1101"],
                      **{k: v for k, v in finesse_section(uccx, secondary=False).items() if k in own}},
             "training": {"type": "sim", "default": True},
         },
@@ -159,4 +176,27 @@ def test_three_backends_in_one_gc(gc, clusters):
     fresh.send({"type": "Beat", "params": {"clientDestination": "crm-new"}})
     assert fresh.expect("System")["status"] == "IN_SERVICE"
     for c in (ucce, uccx, sim, control, fresh):
+        c.close()
+
+
+def test_team_1_of_one_cluster_is_not_team_1_of_the_other(gc):
+    """Both clusters have a team "1" (one site file): a supervisor of each subscribes to
+    its team 1 (getteamusers subscribe=true); agent 1001, on the UCCE cluster, goes
+    READY: the UCCE cluster's Team notification reaches the UCCE supervisor, and the
+    UCCX supervisor hears nothing of 1001 (docs/protocol.md, Backends: team and queue
+    ids are per backend)."""
+    sup_e, sup_x = sign_in(gc, "1100", "sup-ucce"), sign_in(gc, "1101", "sup-uccx")
+    for c, sup in ((sup_e, "1100"), (sup_x, "1101")):
+        team = event_obj(request(c, sup, "getteamusers", f"team-{sup}", teamId="1", subscribe="true"))
+        assert team["type"] == "TeamAgents" and {"1001", "1100", "1101"} <= {u["loginId"] for u in team["users"]}
+        c.events.clear()
+    agent = sign_in(gc, "1001", "agent-ucce")
+    assert request(agent, "1001", "MakeReady", "ready-1001")["state"] == "READY"
+    sup_e.expect(lambda e: event_type(e) == "TeamAgents" and "requestId" not in event_obj(e) and
+                 [(u["loginId"], u["state"]) for u in event_obj(e)["users"]] == [("1001", "READY")], timeout=15)
+    sup_x.send({"type": "Beat", "params": {"clientDestination": "sup-uccx"}, "requestId": "fence"})
+    sup_x.expect("System", requestId="fence")  # answered after anything sent to sup-uccx before
+    heard = [u for e in sup_x.events if event_type(e) == "TeamAgents" for u in event_obj(e)["users"]]
+    assert [u for u in heard if u["loginId"] == "1001"] == []
+    for c in (sup_e, sup_x, agent):
         c.close()
