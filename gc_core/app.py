@@ -283,8 +283,11 @@ class Connector:
 
     # -- connections -------------------------------------------------------------
     def open_connection(self, transport: str, peer: str, write: Callable[[str], None],
-                        close: Callable[[], None], max_queue: int) -> Connection:
-        conn = Connection(self, transport, peer, write, close, max_queue)
+                        close: Callable[[], None], max_queue: int,
+                        write_many: Optional[Callable[[list], None]] = None) -> Connection:
+        """A client connection (see :class:`Connection` for ``write`` / ``write_many``);
+        the transport's reader hands it each frame (``receive``) and calls ``pace``."""
+        conn = Connection(self, transport, peer, write, close, max_queue, write_many)
         conn.authenticated = not self.client_credential.required
         self.connections.add(conn)
         with log_context(transport=transport, peer=peer):

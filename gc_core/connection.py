@@ -12,6 +12,13 @@ reader stops reading while the queue is above half full (:meth:`wait_writable`, 
 control for a client that pipelines requests), and a resumed backlog is fed in as the
 queue drains (:meth:`replay`), with live events queued behind it in order.
 
+The per-frame cost is kept off the common path: the reader calls :meth:`pace` after
+each frame, which yields to the hub only every :data:`YIELD_EVERY` frames read in a
+row (fairness at a bounded interval; a read that would block yields anyway), so the
+frames a client pipelined are decoded back to back and an agent's worker then runs
+them in one go; the writer takes every event already queued and hands them to the
+transport's ``write_many`` (when it has one) as one socket write.
+
 What the connection may see is its own: ``owned`` (destinations it holds: created, or
 resumed with their token) and ``proven`` (per destination, the agents whose
 credentials it proved with Connect); see :class:`gc_core.sessions.Sessions`.
@@ -22,7 +29,7 @@ import collections
 import itertools
 import logging
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Optional
 
 import gevent
 import gevent.event
@@ -34,11 +41,20 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("gc.connection")
 _ids = itertools.count(1)
 _CLOSE = object()
+# Frames a reader may take in a row before it yields to the hub (Connection.pace): the
+# bound on how long one client's pipelined frames keep every other greenlet waiting.
+YIELD_EVERY = 32
+# Events the writer hands to ``write_many`` at most at once (one socket write).
+WRITE_BATCH = 128
 
 
 class Connection:
     def __init__(self, connector: "Connector", transport: str, peer: str,
-                 write: Callable[[str], None], close: Callable[[], None], max_queue: int = 1000):
+                 write: Callable[[str], None], close: Callable[[], None], max_queue: int = 1000,
+                 write_many: Optional[Callable[[list[str]], None]] = None):
+        """``write(text)`` sends one event; ``write_many(texts)``, if the transport has
+        it, sends several in one socket write and must encode them all before writing
+        any (a UnicodeEncodeError then means nothing was sent: they go one by one)."""
         self.id = next(_ids)
         self.connector = connector
         self.transport = transport
@@ -57,7 +73,9 @@ class Connection:
         self.authenticated = True  # set by the connector: False until a client credential is shown
         self.last_seen = time.monotonic()
         self._write = write
+        self._write_many = write_many
         self._close = close
+        self._unyielded = 0  # frames read since the reader last yielded (pace)
         self._queue: gevent.queue.Queue = gevent.queue.Queue(maxsize=max_queue)
         self._high = max(1, max_queue // 2)
         self._drained = gevent.event.Event()
@@ -131,6 +149,18 @@ class Connection:
         """Is the output queue above half full (the client is behind)?"""
         return self._queue.qsize() >= self._high or bool(self._replay)
 
+    def pace(self) -> None:
+        """The transport's reader calls this after each frame it read (a command, an
+        unreadable frame, a blank line): flow control (:meth:`wait_writable`), then
+        fairness: every :data:`YIELD_EVERY` frames it yields to the hub, so one client's
+        pipelined frames can keep the others' greenlets (and its own agents' workers and
+        writer) waiting for at most that many frames' decoding."""
+        self.wait_writable()
+        self._unyielded += 1
+        if self._unyielded >= YIELD_EVERY:
+            self._unyielded = 0
+            gevent.sleep(0)
+
     def wait_writable(self) -> None:
         """Block while the output queue is above half full (flow control: the reader
         calls this after each frame, so a client that pipelines requests is read only
@@ -140,22 +170,42 @@ class Connection:
             self._drained.wait(1.0)
 
     def _write_loop(self) -> None:
+        """Send what is queued: every event already waiting goes out in one
+        ``write_many`` (at most :data:`WRITE_BATCH`), in queue order."""
+        queue = self._queue
         while True:
-            text = self._queue.get()
-            if self._queue.qsize() < self._high:
+            batch = [queue.get()]
+            while len(batch) < WRITE_BATCH and queue.qsize():
+                batch.append(queue.get_nowait())
+            if queue.qsize() < self._high:
                 self._drained.set()
-            if text is _CLOSE:
-                return
+            closing = _CLOSE in batch
+            if closing:
+                batch = batch[:batch.index(_CLOSE)]
             try:
-                try:
-                    self._write(text)
-                except UnicodeEncodeError:  # a lone surrogate from a backend: send it escaped
-                    log.warning("%r: an event with a lone surrogate, sent escaped", self)
-                    self._write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+                self._send(batch)
             except Exception as exc:  # peer gone: the reader will notice too
                 log.info("%r: write failed (%s): closing", self, exc)
                 self.close("write_failed")
                 return
+            if closing:
+                return
+
+    def _send(self, texts: list[str]) -> None:
+        if not texts:
+            return
+        if self._write_many is not None and len(texts) > 1:
+            try:
+                self._write_many(texts)
+                return
+            except UnicodeEncodeError:  # nothing written: one by one, the bad one escaped
+                pass
+        for text in texts:
+            try:
+                self._write(text)
+            except UnicodeEncodeError:  # a lone surrogate from a backend: send it escaped
+                log.warning("%r: an event with a lone surrogate, sent escaped", self)
+                self._write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
 
     def close(self, reason: str = "peer") -> None:
         """End the connection (the transport calls this when the client went away)."""

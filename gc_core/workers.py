@@ -18,13 +18,19 @@ class KeyedWorkers:
         self._pending: dict[Hashable, collections.deque] = {}
 
     def submit(self, key: Hashable, fn: Callable[[], None]) -> bool:
-        """Queue ``fn`` behind ``key``'s earlier work; False when ``max_pending`` are waiting."""
+        """Queue ``fn`` behind ``key``'s earlier work; False when ``max_pending`` are
+        still waiting after the key's worker had a turn (a transport's reader takes
+        several frames in a row before it yields, gc_core.connection.Connection.pace,
+        so a full queue first yields once to the hub: work that does not block drains)."""
         queue = self._pending.get(key)
+        if queue is not None and len(queue) >= self.max_pending:
+            gevent.sleep(0)
+            queue = self._pending.get(key)
+            if queue is not None and len(queue) >= self.max_pending:
+                return False
         if queue is None:
             queue = self._pending[key] = collections.deque()
             gevent.spawn(self._drain, key, queue)
-        elif len(queue) >= self.max_pending:
-            return False
         queue.append(fn)
         return True
 

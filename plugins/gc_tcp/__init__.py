@@ -99,13 +99,17 @@ class TcpTransport:
         def write(text: str) -> None:
             sock.sendall(text.encode("utf-8") + b"\n")
 
+        def write_many(texts: list) -> None:  # one write; encoded whole before it
+            sock.sendall(("\n".join(texts) + "\n").encode("utf-8"))
+
         def close() -> None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
 
-        conn = self.connector.open_connection("tcp", f"{addr[0]}:{addr[1]}", write, close, self.conf["max_queue"])
+        conn = self.connector.open_connection("tcp", f"{addr[0]}:{addr[1]}", write, close, self.conf["max_queue"],
+                                              write_many)
         limit = self.conf["max_frame_bytes"]
         blank = 0
         try:
@@ -120,18 +124,17 @@ class TcpTransport:
                         line = reader.readline(65536)
                         size += len(line)
                     self.connector.frame_too_large(conn, size - 1, limit)
-                    gevent.sleep(0)
+                    conn.pace()
                     continue
                 try:
                     text = line.decode("utf-8").rstrip("\r\n")
                 except UnicodeDecodeError:
                     self.connector.frame_not_text(conn)
-                    gevent.sleep(0)
+                    conn.pace()
                     continue
                 if text.strip():
                     conn.receive(text)
-                    conn.wait_writable()  # flow control: read no faster than the client reads
-                    gevent.sleep(0)  # yield between frames
+                    conn.pace()  # flow control (read no faster than the client reads) and fairness
                 else:
                     blank += 1
                     if blank % 256 == 0:  # frames that need no answer yield too

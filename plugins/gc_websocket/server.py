@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import struct
 from typing import Callable, Optional
 
 import gevent
@@ -22,6 +23,28 @@ log = logging.getLogger("gc.websocket")
 _handler_log = logging.getLogger("gc.websocket.handler")
 _handler_log.setLevel(logging.WARNING)
 _DISCARD_CHUNK = 65536
+
+
+def unmask(payload: bytes, mask: bytes) -> bytes:
+    """A client frame's payload unmasked (RFC 6455 5.3: each byte XOR the 4-byte masking
+    key, repeated), as one integer XOR rather than a Python loop per byte (what
+    gevent-websocket's ``Header.unmask_payload`` does)."""
+    n = len(payload)
+    if not n:
+        return b""
+    key = (mask * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(n, "little")
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One unfragmented, unmasked text frame (RFC 6455 5.2: FIN + opcode 1, then the
+    7-bit, 16-bit or 64-bit payload length), as a server sends it."""
+    n = len(payload)
+    if n < 126:
+        return struct.pack("!BB", 0x81, n) + payload
+    if n <= 0xFFFF:
+        return struct.pack("!BBH", 0x81, 126, n) + payload
+    return struct.pack("!BBQ", 0x81, 127, n) + payload
 
 
 class FrameTooLarge(Exception):
@@ -49,7 +72,7 @@ def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: Non
             heard()
             payload = ws.raw_read(header.length) if header.length else b""
             if header.mask:
-                payload = header.unmask_payload(payload)
+                payload = unmask(payload, header.mask)
             if header.opcode == WebSocket.OPCODE_PING:
                 ws.handle_ping(header, payload)
             elif header.opcode == WebSocket.OPCODE_PONG:
@@ -78,12 +101,12 @@ def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: Non
             payload = ws.raw_read(header.length)
             if len(payload) != header.length:
                 raise WebSocketError("unexpected EOF")
-            parts.append(header.unmask_payload(payload) if header.mask else payload)
+            parts.append(unmask(payload, header.mask) if header.mask else payload)
         if header.fin:
             break
     if too_large:
         raise FrameTooLarge(size)
-    return b"".join(bytes(p) for p in parts).decode("utf-8")
+    return (parts[0] if len(parts) == 1 else b"".join(parts)).decode("utf-8")
 
 
 class GuardedHandler(WebSocketHandler):
@@ -179,9 +202,20 @@ class WebSocketTransport:
         lock = gevent.lock.Semaphore()  # the writer greenlet and the pinger share the socket
 
         def write(text: str) -> None:
+            frame = text_frame(text.encode("utf-8"))
             with lock:
-                ws.send(text)
-        conn = self.connector.open_connection("websocket", peer, write, ws.close, self.conf["max_queue"])
+                if ws.closed:
+                    raise WebSocketError("the WebSocket is closed")
+                ws.raw_write(frame)
+
+        def write_many(texts: list) -> None:  # every frame encoded before any is written
+            data = b"".join([text_frame(text.encode("utf-8")) for text in texts])
+            with lock:
+                if ws.closed:
+                    raise WebSocketError("the WebSocket is closed")
+                ws.raw_write(data)
+        conn = self.connector.open_connection("websocket", peer, write, ws.close, self.conf["max_queue"],
+                                              write_many)
         if environ.get("gc.authenticated"):
             conn.authenticated = True
         limit = self.conf["max_frame_bytes"]
@@ -192,17 +226,16 @@ class WebSocketTransport:
                     text = read_text(ws, limit, conn.touch)
                 except FrameTooLarge as exc:
                     self.connector.frame_too_large(conn, exc.size, limit)
-                    gevent.sleep(0)
+                    conn.pace()
                     continue
                 except UnicodeDecodeError:
                     self.connector.frame_not_text(conn)
-                    gevent.sleep(0)
+                    conn.pace()
                     continue
                 if text is None:
                     break
                 conn.receive(text)
-                conn.wait_writable()  # flow control: read no faster than the client reads
-                gevent.sleep(0)  # yield between messages
+                conn.pace()  # flow control (read no faster than the client reads) and fairness
         except (WebSocketError, ProtocolError, OSError) as exc:
             log.debug("%r: %s", conn, exc)
         except (TypeError, AttributeError) as exc:
