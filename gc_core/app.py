@@ -313,21 +313,22 @@ class Connector:
         """Decode, validate and dispatch one frame. Whatever goes wrong, the client gets
         an Error event and the connection stays open."""
         try:
-            with log_context(transport=conn.transport, peer=conn.peer,
-                             destination=next(iter(conn.destinations)) if len(conn.destinations) == 1 else None):
-                self._dispatch(conn, text)
+            self._dispatch(conn, text)
         except Exception:
-            log.exception("%r: unexpected failure on a frame", conn)
+            with log_context(transport=conn.transport, peer=conn.peer):
+                log.exception("%r: unexpected failure on a frame", conn)
             self.send_to_connection(conn, events.error(GCError(
                 "GENERAL_ERROR", "internal error while reading the frame")), None)
 
     def _dispatch(self, conn: Connection, text: str) -> None:
         started = time.perf_counter()
+        destination = next(iter(conn.destinations)) if len(conn.destinations) == 1 else None
         try:
-            request, route = decode(text, self.routes)
+            request, route = decode(text, self.routes)  # logs nothing
         except FrameError as exc:
             partial = exc.partial
-            with log_context(agentId=partial.agent_id if partial else None,
+            with log_context(transport=conn.transport, peer=conn.peer, destination=destination,
+                             agentId=partial.agent_id if partial else None,
                              requestId=partial.request_id if partial else None):
                 self.send_to_connection(conn, events.error(
                     exc, agent_id=partial.agent_id if partial else None,
@@ -337,7 +338,8 @@ class Connector:
                                    partial.agent_id if partial else None, conn)
             return
         ctx = CommandContext(self, conn, request, route, started=started)
-        with log_context(agentId=request.agent_id, requestId=request.request_id):
+        with log_context(transport=conn.transport, peer=conn.peer, destination=destination,
+                         agentId=request.agent_id, requestId=request.request_id):
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%r request %s", conn, request.safe())
             self._route(ctx)

@@ -12,13 +12,15 @@ Input that cannot hurt (protocol.md, "Security, resume and liveness"): a NUL
 character, a lone UTF-16 surrogate (``"\\ud800"``), an integer of more than
 :data:`MAX_INT_DIGITS` digits, ``NaN``/``Infinity``, or nesting deeper than
 :data:`MAX_DEPTH` is refused here with PLEASE_RETRY naming the problem, before any
-handler sees the frame.
+handler sees the frame. The walk over every value that finds them is skipped for a
+frame that cannot hold any of them (:func:`_cannot_hide_bad_values`: ASCII without a
+backslash escape, a raw NUL already refused, too few brackets to nest that deep).
 """
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
 from .commands import SCOPE_SYSTEM, CommandRegistry, Request, Route
 from .errors import GCError
@@ -56,6 +58,13 @@ def _parse_int(digits: str) -> int:
 
 def _parse_constant(name: str) -> Any:
     raise FrameError("PLEASE_RETRY", f"{name} is not a JSON number")
+
+
+def _cannot_hide_bad_values(frame: str) -> bool:
+    """True when ``frame`` (JSON text without a raw NUL) cannot decode to a NUL, a lone
+    surrogate or nesting deeper than MAX_DEPTH: it is ASCII (no raw surrogate), has no
+    backslash (no ``\\u`` escape) and fewer containers than MAX_DEPTH + 1 in all."""
+    return frame.isascii() and "\\" not in frame and frame.count("{") + frame.count("[") <= MAX_DEPTH
 
 
 def _check_values(value: Any, depth: int = 0, where: str = "frame") -> None:
@@ -117,14 +126,14 @@ def decode(text: str, routes: CommandRegistry) -> tuple[Request, Route]:
         raise FrameError("PLEASE_RETRY", "frame contains a NUL character (U+0000)")
     if frame.startswith("{"):
         try:
-            obj = json.loads(frame, parse_int=_parse_int, parse_constant=_parse_constant)
+            obj = _JSON.decode(frame)
         except json.JSONDecodeError as exc:
             raise FrameError("PLEASE_RETRY", f"frame is not valid JSON ({exc.msg} at column {exc.colno})")
         except RecursionError:
             raise FrameError("PLEASE_RETRY", f"nesting deeper than {MAX_DEPTH} levels")
         except ValueError as exc:  # e.g. a number Python will not convert
             raise FrameError("PLEASE_RETRY", f"frame is not valid JSON ({clip(str(exc), 120)})")
-        return _decode_object(obj, routes)
+        return _decode_object(obj, routes, checked=_cannot_hide_bad_values(frame))
     if frame[0] in '["0123456789-' or frame in ("true", "false", "null"):
         try:
             json.loads(frame)
@@ -135,32 +144,38 @@ def decode(text: str, routes: CommandRegistry) -> tuple[Request, Route]:
     return _decode_legacy(frame, routes)
 
 
-def _decode_object(obj: Any, routes: CommandRegistry) -> tuple[Request, Route]:
+def _partial(obj: dict) -> Request:
+    """What an Error may echo of a JSON frame that did not become a request."""
+    return Request(type=_echo(obj.get("type")) or "?", category=_echo(obj.get("category")),
+                   agent_id=_echo(obj.get("agentId")), request_id=_echo_request_id(obj.get("requestId")))
+
+
+def _decode_object(obj: Any, routes: CommandRegistry, checked: bool = False) -> tuple[Request, Route]:
+    """``checked``: the frame's text showed it holds no value :func:`_check_values`
+    refuses. The partial request an error carries is built only for an error."""
     if not isinstance(obj, dict):
         raise FrameError("PLEASE_RETRY", "frame must be a JSON object")
+    if not checked:
+        try:
+            _check_values(obj)
+        except FrameError as exc:
+            exc.partial = _partial(obj)
+            raise
     type_name = obj.get("type")
-    request_id = obj.get("requestId")
-    partial = Request(type=_echo(type_name) or "?", category=_echo(obj.get("category")),
-                      agent_id=_echo(obj.get("agentId")), request_id=_echo_request_id(request_id))
-    try:
-        _check_values(obj)
-    except FrameError as exc:
-        exc.partial = partial
-        raise
     if not isinstance(type_name, str) or not type_name:
-        raise FrameError("PLEASE_RETRY", "missing parameter type (the command name)", partial)
-    route = _resolve(routes, type_name, partial)
+        raise FrameError("PLEASE_RETRY", "missing parameter type (the command name)", _partial(obj))
+    route = _resolve(routes, type_name, lambda: _partial(obj))
     params = obj.get("params", {})
     if isinstance(params, str):
-        params = _positional(route, params, partial)
+        params = _positional(route, params, _routed(_partial(obj), route))
     request = Request(type=route.spec.type, category=obj.get("category"), agent_id=obj.get("agentId"),
-                      params=params, request_id=request_id, form="json")
+                      params=params, request_id=obj.get("requestId"), form="json")
     _default_category(request, route)
     canonical = request.canonical()
     for key in obj:  # unknown top-level keys are schema failures too
         if key not in ("type", "category", "agentId", "params", "requestId"):
             canonical[key] = obj[key]
-    _validate(route, canonical, partial)
+    _validate(route, canonical, lambda: _routed(_partial(obj), route))
     return request, route
 
 
@@ -171,7 +186,8 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
     partial = Request(type=clip(name) or "?", agent_id=clip(ident) or None, form="legacy")
     if not name:
         raise FrameError("PLEASE_RETRY", "missing command name before '#'", partial)
-    route = _resolve(routes, name, partial)
+    route = _resolve(routes, name, lambda: partial)
+    _routed(partial, route)
     if route.spec.scope == SCOPE_SYSTEM:
         partial.agent_id = None
         # Hello#<client_destination>: the id is the first positional parameter
@@ -181,15 +197,17 @@ def _decode_legacy(frame: str, routes: CommandRegistry) -> tuple[Request, Route]
         params = _positional(route, body, partial)
         request = Request(type=route.spec.type, agent_id=ident or None, params=params, form="legacy")
     _default_category(request, route)
-    _validate(route, request.canonical(), partial)
+    _validate(route, request.canonical(), lambda: partial)
     return request, route
 
 
-def _resolve(routes: CommandRegistry, name: str, partial: Request) -> Route:
-    """The command's route; an unknown (or unavailable) command is a FrameError."""
+def _resolve(routes: CommandRegistry, name: str, partial_of: Callable[[], Request]) -> Route:
+    """The command's route; an unknown (or unavailable) command is a FrameError
+    carrying ``partial_of()``."""
     try:
-        route = routes.resolve(name)
+        return routes.resolve(name)
     except GCError as exc:
+        partial = partial_of()
         known = routes.known.get(name.lower())  # a command this backend does not offer
         if known is not None:
             partial.type = known[0]
@@ -199,9 +217,13 @@ def _resolve(routes: CommandRegistry, name: str, partial: Request) -> Route:
             raise FrameError(exc.code, f"unknown command {clip(name)!r} ({len(name)} characters)", partial,
                              origin=exc.origin)
         raise FrameError(exc.code, exc.description, partial, origin=exc.origin)
+
+
+def _routed(partial: Request, route: Route) -> Request:
+    """``partial`` named as the command it was routed to (an alias, any case)."""
     partial.type = route.spec.type
     _default_category(partial, route)
-    return route
+    return partial
 
 
 def _default_category(request: Request, route: Route) -> None:
@@ -211,15 +233,21 @@ def _default_category(request: Request, route: Route) -> None:
         request.category = route.schema.categories[0]
 
 
-def _validate(route: Route, canonical: dict, partial: Request) -> None:
+def _validate(route: Route, canonical: dict, partial_of: Callable[[], Request]) -> None:
     fast = route.schema.is_valid
     if fast is not None and fast(canonical):
         return  # the common case: jsonschema-rs passes it (gc_core.schemas._fast_check)
     errors = sorted(route.schema.validator.iter_errors(canonical), key=error_rank)
     if errors:
         err = request_error(errors[0])
-        raise FrameError(err.code, clip(err.description, 300), partial)
+        raise FrameError(err.code, clip(err.description, 300), partial_of())
+
+
+# Built once: json.loads / json.dumps with arguments build a new decoder / encoder per call.
+_JSON = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant)
+_EVENT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def encode_event(event: Any) -> str:
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    """An event's JSON text (compact, non-ASCII kept as is)."""
+    return _EVENT_JSON.encode(event)

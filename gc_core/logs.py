@@ -19,11 +19,10 @@ gc_finesse's SASL filter).
 """
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import logging
 import sys
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Optional
 
 CONTEXT_FIELDS = ("agentId", "requestId", "destination", "transport", "peer")
 SECRET_KEY_WORDS = ("password", "secret", "token")
@@ -32,20 +31,30 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _fields: contextvars.ContextVar[Optional[dict]] = contextvars.ContextVar("gc_log_fields", default=None)
 
 
+class _Fields:
+    """One ``with log_context(...)`` block (a plain context manager: this is entered
+    for every frame, so no generator-based one)."""
+    __slots__ = ("fields", "token")
+
+    def __init__(self, fields: dict):
+        self.fields = fields
+
+    def __enter__(self) -> None:
+        current = _fields.get()
+        self.token = _fields.set({**current, **self.fields} if current else self.fields)
+
+    def __exit__(self, *exc_info) -> None:
+        _fields.reset(self.token)
+
+
 class _LogContext:
     """``with log_context(agentId="1001", requestId="r1"): ...`` adds fields to every
     record logged inside (this greenlet only: each greenlet has its own context);
     ``log_context.update(destination=...)`` adds to the innermost one. ``None`` values
     are ignored."""
 
-    @contextlib.contextmanager
-    def __call__(self, **fields: Any) -> Iterator[None]:
-        current = _fields.get() or {}
-        token = _fields.set({**current, **{k: v for k, v in fields.items() if v is not None}})
-        try:
-            yield
-        finally:
-            _fields.reset(token)
+    def __call__(self, **fields: Any) -> _Fields:
+        return _Fields({k: v for k, v in fields.items() if v is not None})
 
     def update(self, **fields: Any) -> None:
         current = _fields.get()
