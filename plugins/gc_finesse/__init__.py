@@ -1,6 +1,6 @@
 """gc plugin 'finesse': the Cisco Finesse backend (UCCE and UCCX flavours).
 
-Talks to Finesse's REST API with ``requests`` (one session per agent) and receives
+Talks to Finesse's REST API with ``urllib3`` (connections shared per node) and receives
 its XMPP notifications with ``slixmpp`` (one stream per agent, all on one native
 thread), behind :mod:`gc_core.backend`, so every command handler works unchanged.
 

@@ -1,16 +1,18 @@
 """Finesse's REST API for one agent: the agent's credentials on every request, over
 connections shared by all agents of a backend.
 
-- One :func:`shared_http` session per backend (a keep-alive pool per node, at most
-  ``pool_maxsize`` connections kept each), used by every agent's client; the
+- One :func:`shared_http` pool per backend (urllib3: keep-alive connections per
+  node, at most ``pool_maxsize`` kept each), used by every agent's client; the
   credentials travel per request (HTTP Basic ``id:password`` or ``Authorization:
-  Bearer`` for SSO, see :func:`credentials`), never stored on the shared session, and
-  the shared session keeps no cookies (one agent's JSESSIONID must never ride on
-  another's request). A connection per agent held 10,000 descriptors at 10,000 agents
-  beside their XMPP streams ("Too many open files"). Connect and read timeouts come
-  from configuration. ``trust_env`` is off:
-  proxies and ``.netrc`` from the environment must not silently change where an
-  agent's password goes (and the per-request ``.netrc`` lookup costs time).
+  Bearer`` for SSO, see :func:`credentials`), never stored on the shared pool, and
+  the pool keeps no cookies (urllib3 has no cookie jar: one agent's JSESSIONID never
+  rides on another's request). A connection per agent held 10,000 descriptors at
+  10,000 agents beside their XMPP streams ("Too many open files"). Connect and read
+  timeouts come from configuration. Nothing comes from the environment (proxies,
+  ``.netrc``, CA bundle variables): it must not silently change where an agent's
+  password goes. urllib3 directly rather than ``requests`` on top of it: requests'
+  per-call preparation (setting merges, hooks, cookie jar, protocol checks) cost
+  about as much CPU as the HTTP exchange itself, twice per agent signing in.
 - The node is asked of the backend at every call, so a failover moves every agent's
   REST traffic at once.
 - ``requestId`` header on PUT/POST: Finesse echoes it in the notification the request
@@ -27,17 +29,19 @@ connections shared by all agents of a backend.
 """
 from __future__ import annotations
 
-import http.cookiejar
+import base64
 import importlib
 import logging
+import os
 import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
+from urllib.parse import urlencode
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
+from urllib3 import exceptions as u3
 
 from gc_core.errors import BackendError, from_api_error
 
@@ -52,36 +56,42 @@ log = logging.getLogger("gc.finesse.rest")
 XML = "application/xml"
 
 
-class BasicAuth(requests.auth.AuthBase):
-    """HTTP Basic; the secret never appears in a repr or a log line."""
+class Auth:
+    """An agent's ``Authorization`` header value, computed once; the secret never
+    appears in a repr or a log line."""
+
+    def __init__(self, authorization: str):
+        self.authorization = authorization
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} ***>"
+
+
+class BasicAuth(Auth):
+    """HTTP Basic (RFC 7617): ``id:password`` in Latin-1 as browsers and requests
+    send it, UTF-8 when the password holds a character Latin-1 has not."""
 
     def __init__(self, user: str, password: str):
-        self._inner = requests.auth.HTTPBasicAuth(user, password)
+        pair = f"{user}:{password}"
+        try:
+            raw = pair.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = pair.encode("utf-8")
+        super().__init__("Basic " + base64.b64encode(raw).decode("ascii"))
 
-    def __call__(self, r):
-        return self._inner(r)
 
-    def __repr__(self) -> str:
-        return "<BasicAuth ***>"
+class BearerAuth(Auth):
+    """``Authorization: Bearer <token>`` (SSO)."""
 
-
-class BearerAuth(requests.auth.AuthBase):
     def __init__(self, token: str):
-        self._token = token
-
-    def __call__(self, r):
-        r.headers["Authorization"] = f"Bearer {self._token}"
-        return r
-
-    def __repr__(self) -> str:
-        return "<BearerAuth ***>"
+        super().__init__(f"Bearer {token}")
 
 
 @dataclass
 class Credentials:
     """What an agent's session authenticates with: REST auth and the XMPP password
     (the password, or the SSO token, as Finesse's notification service wants)."""
-    auth: requests.auth.AuthBase
+    auth: Auth
     xmpp_secret: str
 
     def __repr__(self) -> str:
@@ -109,44 +119,62 @@ def credentials(settings: "FinesseSettings", agent_id: str, secret: str,
     return Credentials(BasicAuth(agent_id, secret), secret)
 
 
-class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    """A shared session stores no cookie and sends none."""
+class SharedHttp:
+    """The connections a backend's agents share: a urllib3 pool per node (at most
+    ``pool_maxsize`` keep-alive connections kept each; beyond that a request waits
+    for one of the pool rather than open and throw away its own), no credentials,
+    no cookies, no retries, no redirects followed, nothing from the environment.
 
-    def set_ok(self, cookie, request) -> bool:
-        return False
+    ``last_answer``: (host, port) -> monotonic time of the last HTTP answer from that
+    node, whoever asked (the health probe does not call a node dead that answers
+    others meanwhile)."""
 
-    def return_ok(self, cookie, request) -> bool:
-        return False
+    def __init__(self, settings: "FinesseSettings"):
+        tls: dict = {}
+        verify = settings.verify
+        if verify is False:
+            tls = {"cert_reqs": "CERT_NONE"}
+        elif isinstance(verify, str) and os.path.isdir(verify):
+            tls = {"cert_reqs": "CERT_REQUIRED", "ca_cert_dir": verify}
+        else:
+            # a CA bundle given, else the one requests used (certifi), not the system's
+            tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": verify if isinstance(verify, str) else _certifi()}
+        self.pool = urllib3.PoolManager(num_pools=4, maxsize=settings.pool_maxsize, block=True, retries=False,
+                                        headers={"Accept": XML}, **tls)
+        self.last_answer: dict = {}
+
+    def request(self, method: str, url: str, *, body: Optional[bytes], headers: dict,
+                timeout: tuple) -> urllib3.BaseHTTPResponse:
+        """One exchange; ``timeout`` = (connect s, read s). Raises urllib3's errors."""
+        return self.pool.request(method, url, body=body, headers=headers, redirect=False, retries=False,
+                                 timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]))
+
+    def close(self) -> None:
+        self.pool.clear()
 
 
-def shared_http(settings: "FinesseSettings") -> requests.Session:
-    """The session a backend's agents share: pooled keep-alive connections (per node,
-    ``settings.pool_maxsize`` kept), no credentials, no cookies, no environment."""
-    session = requests.Session()
-    session.trust_env = False
-    # pool_block: beyond pool_maxsize requests wait for a connection of the pool rather
-    # than open (and throw away) one of their own
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.pool_maxsize, max_retries=0, pool_block=True)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.verify = settings.verify
-    session.cookies.set_policy(_NoCookies())
-    session.headers.update({"Accept": XML})
-    # (host, port) -> monotonic time of the last HTTP answer from that node, whoever
-    # asked: the health probe does not call a node dead that answers others meanwhile
-    session.last_answer = {}
-    return session
+def _certifi() -> Optional[str]:
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - requests brings it
+        return None
+    return certifi.where()
+
+
+def shared_http(settings: "FinesseSettings") -> SharedHttp:
+    """The pool a backend's agents share (see :class:`SharedHttp`)."""
+    return SharedHttp(settings)
 
 
 class RestClient:
     """One agent's REST client (see module docstring). ``http``: the backend's
-    :func:`shared_http` session; without one the client makes (and closes) its own."""
+    :func:`shared_http` pool; without one the client makes (and closes) its own."""
 
-    def __init__(self, settings: "FinesseSettings", agent_id: str, auth: Optional[requests.auth.AuthBase],
+    def __init__(self, settings: "FinesseSettings", agent_id: str, auth: Optional[Auth],
                  node_fn: Callable[[], "Node"], on_trouble: Callable[[str, str], None] = lambda kind, why: None,
                  on_auth_refused: Callable[[str], None] = lambda why: None,
                  on_response: Callable[[str, int, float], None] = lambda method, status, seconds: None,
-                 http: Optional[requests.Session] = None):
+                 http: Optional[SharedHttp] = None):
         """``on_response(method, HTTP status or 0 without an answer, seconds)`` after
         every attempt (metrics)."""
         self.settings = settings
@@ -197,6 +225,9 @@ class RestClient:
             hdrs["Content-Type"] = XML
         if request_id:
             hdrs["requestId"] = request_id
+        if self.auth is not None:
+            hdrs["Authorization"] = self.auth.authorization
+        query = f"?{urlencode(params, doseq=True)}" if params else ""
         if retries is None:
             retries = self.settings.get_retries
         if timeout is None:
@@ -206,19 +237,21 @@ class RestClient:
         while True:
             attempt += 1
             node = fixed_node or self.node_fn()
-            url = node.base_url + path
+            url = node.base_url + path + query
             t0 = time.monotonic()
             try:
                 self.requests_sent += 1
                 resp = None
                 try:
-                    resp = self.http.request(method, url, params=params, data=body, headers=hdrs,
-                                             timeout=timeout, allow_redirects=False, auth=self.auth)
+                    resp = self.http.request(method, url, body=body, headers=hdrs, timeout=timeout)
                 finally:
-                    self.on_response(method, resp.status_code if resp is not None else 0, time.monotonic() - t0)
-                    if resp is not None and hasattr(self.http, "last_answer"):
+                    self.on_response(method, resp.status if resp is not None else 0, time.monotonic() - t0)
+                    if resp is not None:
                         self.http.last_answer[(node.host, node.port)] = time.monotonic()
-            except requests.exceptions.ConnectTimeout:
+            except u3.NewConnectionError as exc:  # refused, unreachable, no such host (a ConnectTimeoutError too)
+                self.on_trouble("DOWN", f"{node}: {_reason(exc)}")
+                raise BackendError("DOWN", f"Finesse {node} is not reachable: {_reason(exc)}") from None
+            except u3.ConnectTimeoutError:
                 # Nothing reached Finesse: safe to try again, whatever the method.
                 if attempt <= retries:
                     log.info("%s %s: connect timeout on %s (attempt %d)", method, path, node, attempt)
@@ -226,22 +259,22 @@ class RestClient:
                 self.on_trouble("NOT_REACHABLE", f"connect timeout on {node}")
                 raise BackendError("NOT_REACHABLE", f"Finesse {node} did not accept a connection "
                                                     f"({attempt} attempts)") from None
-            except requests.exceptions.ReadTimeout:
+            except u3.ReadTimeoutError:
                 if method == "GET" and attempt <= retries:
                     log.info("%s %s: no answer from %s (attempt %d)", method, path, node, attempt)
                     continue
                 self.on_trouble("NOT_REACHABLE", f"read timeout on {node}")
                 raise BackendError("NOT_REACHABLE", f"Finesse {node} did not answer {method} {_short(path)} "
                                                     f"({attempt} attempt{'s' if attempt > 1 else ''})") from None
-            except requests.exceptions.SSLError as exc:
+            except u3.SSLError as exc:
                 raise BackendError("DOWN", f"TLS with Finesse {node} failed: {_reason(exc)}") from None
-            except requests.exceptions.ConnectionError as exc:
+            except (u3.ProtocolError, OSError) as exc:  # the connection dropped mid-exchange
                 self.on_trouble("DOWN", f"{node}: {_reason(exc)}")
                 raise BackendError("DOWN", f"Finesse {node} is not reachable: {_reason(exc)}") from None
-            except requests.exceptions.RequestException as exc:
+            except u3.HTTPError as exc:
                 raise BackendError("PLEASE_RETRY", f"request to Finesse failed: {_reason(exc)}") from None
             if log.isEnabledFor(logging.DEBUG):
-                log.debug("%s %s -> %d (%.0f ms)", method, _short(path), resp.status_code,
+                log.debug("%s %s -> %d (%.0f ms)", method, _short(path), resp.status,
                           (time.monotonic() - t0) * 1000)
             element = self._answer(method, path, resp)
             return (element, resp.headers) if with_headers else element
@@ -268,9 +301,9 @@ class RestClient:
             first = end + 1
         return pages
 
-    def _answer(self, method: str, path: str, resp: requests.Response) -> Optional[ET.Element]:
-        status = resp.status_code
-        content = resp.content
+    def _answer(self, method: str, path: str, resp: urllib3.BaseHTTPResponse) -> Optional[ET.Element]:
+        status = resp.status
+        content = resp.data
         if 200 <= status < 300:
             if method != "GET" or not content or not content.strip():
                 return None

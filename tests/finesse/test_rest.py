@@ -261,3 +261,48 @@ def test_agents_share_connections_but_never_credentials_or_cookies(server):
     b.get("/User/1002")
     assert server.seen[-1][1].endswith("/User/1002")
     http.close()
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    """The fixture server over HTTPS with a certificate of a test CA made here (openssl)."""
+    import ssl
+    import subprocess
+    d = tmp_path_factory.mktemp("rest-pki")
+
+    def run(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=GC REST test CA",
+        "-keyout", "ca.key", "-out", "ca.pem")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
+        "-out", "server.csr")
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-days", "2", "-extfile", "ext.cnf", "-out", "server.pem")
+    srv = Fixture()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d / "server.pem", d / "server.key")
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield srv, d / "ca.pem"
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_https_trusts_the_configured_ca_bundle_only(tls_server):
+    srv, ca = tls_server
+    port = srv.server_address[1]
+
+    def get(**over):
+        s = settings(scheme="https", primary_port=port, connect_timeout=10.0, read_timeout=10.0, **over)
+        rc = RestClient(s, "1001", BasicAuth("1001", "pw-1001"), lambda: s.primary)
+        try:
+            return rc.get("/User/1001")
+        finally:
+            rc.close()
+    assert get(ca_bundle=str(ca)).findtext("loginid") == "1001"
+    assert get(verify_tls=False).findtext("loginid") == "1001"
+    with pytest.raises(BackendError) as info:
+        get()  # the public CAs do not know the test CA
+    assert info.value.code == "DOWN" and "TLS" in info.value.description
