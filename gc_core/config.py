@@ -73,8 +73,9 @@ CORE_DEFAULTS: dict[str, dict[str, Any]] = {
         "validate_events": False,
         # Time zone of the event timestamps ("UTC" or "local").
         "event_timezone": "UTC",
-        # Seconds between checks whether a wave of sign-ins is over, to freeze the
-        # long-lived heap (gc_core.heap: bounded garbage-collection pauses); 0 = never.
+        # Seconds the count of bound agents must hold still after a wave of sign-ins
+        # before one full collection; during the wave the heap is frozen as it grows
+        # (gc_core.heap: bounded garbage-collection pauses); 0 = never.
         "heap_freeze_interval": 5.0,
     },
 }
