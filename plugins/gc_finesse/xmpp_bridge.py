@@ -73,6 +73,7 @@ class XmppThread:
         self._dispatcher: Optional[gevent.Greenlet] = None
         self._stopping = False
         self._tasks: set = set()
+        self._login_slots: Optional[asyncio.Semaphore] = None
         self.dispatched = 0
 
     # -- lifecycle (gevent side) ----------------------------------------------------------
@@ -187,6 +188,14 @@ class XmppThread:
             self._tasks.add(task)
             task.add_done_callback(done)
         self.loop.call_soon_threadsafe(start)
+
+    def login_slots(self) -> asyncio.Semaphore:
+        """On the asyncio thread: the semaphore that bounds the logins in flight
+        (:data:`gc_finesse.xmpp_stream.LOGINS_IN_FLIGHT`)."""
+        if self._login_slots is None:
+            from .xmpp_stream import LOGINS_IN_FLIGHT
+            self._login_slots = asyncio.Semaphore(LOGINS_IN_FLIGHT)
+        return self._login_slots
 
     def keep(self, task) -> None:
         """On the asyncio thread: hold a reference to ``task`` until it is done."""

@@ -16,7 +16,11 @@ What Finesse needs from it (reference section 8):
   for every stream, not one timer each); two unanswered pings abort the stream,
   which the backend then sees as a lost stream;
 - the ``finesse`` user's presence is tracked: it is one of the three conditions of
-  a usable node (reference section 1).
+  a usable node (reference section 1);
+- at most :data:`LOGINS_IN_FLIGHT` streams of a thread log in at once (connect to
+  session start): two thousand agents connecting in the same second otherwise
+  overflow the XMPP server's accept queue (Prosody listens with a backlog of 32),
+  and the connections it could not accept are reset mid-login.
 
 Everything here runs on the XMPP thread except the small gevent-side API
 (:meth:`AgentStream.open`, :meth:`~AgentStream.close`, :meth:`~AgentStream.subscribe`,
@@ -55,6 +59,7 @@ _EVENT = f"{{{NS_EVENT}}}event"
 _ITEMS = f"{{{NS_EVENT}}}items"
 _ITEM = f"{{{NS_EVENT}}}item"
 API = "/finesse/api"
+LOGINS_IN_FLIGHT = 32  # per XMPP thread; the rest wait their turn (within their login timeout)
 
 
 class StreamError(Exception):
@@ -183,6 +188,29 @@ class AgentStream:
 
     async def _open(self, ip: str, port: int) -> None:
         loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.timeout  # for the turn and the login together
+        slots = self.thread.login_slots()
+        try:
+            await asyncio.wait_for(slots.acquire(), self.settings.timeout)
+        except asyncio.TimeoutError:
+            raise StreamError(f"XMPP login of {self.agent_id} timed out waiting for its turn") from None
+        try:
+            await self._login(ip, port, max(0.1, deadline - loop.time()))
+        finally:
+            slots.release()
+        self.connected = True
+        x = self._xmpp
+        x.send_presence(ppriority=0)
+        try:
+            await self._verify_subscriptions()
+        except BaseException:
+            self._abort()
+            raise
+
+    async def _login(self, ip: str, port: int, timeout: float) -> None:
+        """Connect and authenticate (until session start, within ``timeout`` s);
+        raises StreamError (StreamAuthError for refused credentials)."""
+        loop = asyncio.get_running_loop()
         started: asyncio.Future = loop.create_future()
         x = self._new_client()
         self._xmpp = x
@@ -224,17 +252,10 @@ class AgentStream:
         x.add_event_handler("presence_unavailable", self._on_presence)
         x.connect(ip, port)
         try:
-            await asyncio.wait_for(started, self.settings.timeout)
+            await asyncio.wait_for(started, timeout)
         except asyncio.TimeoutError:
             self._abort()
             raise StreamError(f"XMPP login of {self.agent_id} timed out") from None
-        except BaseException:
-            self._abort()
-            raise
-        self.connected = True
-        x.send_presence(ppriority=0)
-        try:
-            await self._verify_subscriptions()
         except BaseException:
             self._abort()
             raise

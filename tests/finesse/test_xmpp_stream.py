@@ -267,3 +267,32 @@ def test_keepalive_pings_and_a_frozen_server(world, tmp_path):
         pinger.stop()
         s.close_wait()
         server.cleanup()
+
+
+def test_logins_in_flight_are_bounded(world, monkeypatch):
+    """Many agents connecting at once log in a few at a time (an XMPP server's accept
+    queue is short); every one of them gets its stream."""
+    from gc_finesse import xmpp_stream
+    server, _, _ = world
+    monkeypatch.setattr(xmpp_stream, "LOGINS_IN_FLIGHT", 2)
+    thread = XmppThread().start()  # its own thread: its own login slots
+    inside, most = [0], [0]
+    login = AgentStream._login
+
+    async def counted(self, *args):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        try:
+            await login(self, *args)
+        finally:
+            inside[0] -= 1
+    monkeypatch.setattr(AgentStream, "_login", counted)
+    streams = [stream_for(thread, a)[0] for a in ("1001", "1002", "1003") * 2]
+    try:
+        gevent.joinall([gevent.spawn(s.open, "127.0.0.1", server.port) for s in streams], raise_error=True)
+        assert all(s.connected for s in streams)
+        assert most[0] == 2
+    finally:
+        for s in streams:
+            s.close_wait()
+        thread.stop()
