@@ -29,6 +29,10 @@ FEATURES, ERROR = f"{{{STREAM_NS}}}features", f"{{{STREAM_NS}}}error"
 MAX_ANSWER = 64 * 1024
 
 
+class _Expired(Exception):
+    """The probe's own deadline (connecting, TLS and reading together)."""
+
+
 def stream_header(domain: str) -> bytes:
     """The initial stream header a client sends (RFC 6120, section 4.7)."""
     return (f"<?xml version='1.0'?><stream:stream to='{_attr(domain)}' version='1.0' "
@@ -66,14 +70,17 @@ def probe(ip: str, port: int, domain: str, timeout: float, *,
 
 def _read_features(sock) -> Optional[str]:
     """Parse the server's answer as it arrives: ``<stream:features>`` is the answer
-    (the stream is closed then); ``<stream:error>`` names its condition."""
+    (the stream is closed then); ``<stream:error>`` names its condition. At most
+    ``MAX_ANSWER`` bytes, and no DTD (so no entity can expand)."""
     parser = ElementTree.XMLPullParser(events=("start",))
-    received, error = 0, False
-    while received < MAX_ANSWER:
+    answer, error = b"", False
+    while len(answer) < MAX_ANSWER:
         chunk = sock.recv(4096)
         if not chunk:
             return "connection closed before the stream features"
-        received += len(chunk)
+        answer += chunk
+        if b"<!" in answer:  # RFC 6120 section 11.1: no DTD, no comment in a stream
+            return "not an XMPP stream (a DTD or comment in it)"
         try:
             parser.feed(chunk)
             for _event, el in parser.read_events():
@@ -89,10 +96,6 @@ def _read_features(sock) -> Optional[str]:
         except ElementTree.ParseError as exc:
             return f"not an XMPP stream ({exc})"
     return "no stream features in the server's first 64 KB"
-
-
-class _Expired(Exception):
-    pass
 
 
 def _attr(value: str) -> str:

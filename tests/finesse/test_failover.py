@@ -328,3 +328,34 @@ def test_the_xmpp_probe_needs_no_credentials(fresh):
     assert probe(node.xmpp_host, node.xmpp_port, "not-this.example.com", 5.0) == "stream error: host-unknown"
     fresh.stop_xmpp("primary")
     assert probe(node.xmpp_host, node.xmpp_port, fresh.xmpp_domain, 5.0) == "connection refused"
+
+
+@pytest.mark.parametrize("answer, why", [
+    (b"", "no stream features within 0.5 s"),   # accepts, then says nothing: a hung server
+    (b"<?xml version='1.0'?><!DOCTYPE s [<!ENTITY a 'b'>]><stream:stream xmlns:stream="
+     b"'http://etherx.jabber.org/streams'><stream:features/>", "not an XMPP stream (a DTD or comment in it)"),
+], ids=["silent", "dtd"])
+def test_the_xmpp_probe_refuses_silence_and_dtds(answer, why):
+    """A server that accepts but never answers is no answer; a stream with a DTD is not
+    XMPP (RFC 6120 section 11.1), even with features after it."""
+    import socket
+    import threading
+    from gc_finesse.xmpp_probe import probe
+    server = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(4096)
+            if answer:
+                conn.sendall(answer)
+            done.wait(10)
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        assert probe("127.0.0.1", server.getsockname()[1], "example.com", 0.5) == why
+    finally:
+        done.set()
+        t.join(10)
+        server.close()
