@@ -2,7 +2,9 @@
 
 Both servers run as child processes on loopback and are driven the same way by one
 WebSocket client in this process: ``--frames`` JSON frames (``GetState`` of a
-connected agent), sent in windows of ``--window`` and each answered by one event.
+connected agent), sent in windows of ``--window`` (default 50: a client pipelining,
+the headline ratio) and each answered by one event; ``--single`` frames are also sent
+one at a time (a desktop waiting for each answer), a second ratio.
 The figure is the server process's CPU time (user + system, from /proc) divided by
 the number of frames, for
 
@@ -12,8 +14,9 @@ the number of frames, for
 - GC on the sim: decode, schema validation, routing, the agent's worker, the sim's
   model, the State event's mapping and encoding, the write.
 
-It prints µs per frame for each and the ratio GC / echo. ``--profile FILE`` also
-records GC with py-spy (``pip install py-spy``) during the run, as an SVG flame graph.
+It prints µs per frame for each and the ratio GC / echo, for each shape. ``--profile
+FILE`` also records GC with py-spy (``pip install py-spy``) during the pipelined run,
+as an SVG flame graph (collapsed stacks for a ``.txt`` file).
 
     python bench/sim_frame_cost.py
     python bench/sim_frame_cost.py --frames 50000 --profile /tmp/gc-sim.svg
@@ -86,6 +89,7 @@ def main(argv: Optional[list] = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--frames", type=int, default=20000)
     ap.add_argument("--window", type=int, default=50, help="frames in flight")
+    ap.add_argument("--single", type=int, default=5000, help="frames sent one at a time (0: none)")
     ap.add_argument("--profile", help="py-spy SVG of GC during its run")
     ap.add_argument("--json", help="also write the results to this file")
     args, _ = ap.parse_known_args(argv)
@@ -97,6 +101,8 @@ def main(argv: Optional[list] = None) -> dict:
         with GCClient.websocket(url, validate=False) as c:
             drive(c, echo.pid, min(2000, args.frames), args.window, "1001")   # warm-up
             results["echo_us_per_frame"] = drive(c, echo.pid, args.frames, args.window, "1001")
+            if args.single:
+                results["echo_single_us_per_frame"] = drive(c, echo.pid, args.single, 1, "1001")
     finally:
         echo.terminate()
         echo.wait(10)
@@ -120,9 +126,15 @@ def main(argv: Optional[list] = None) -> dict:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(1.0)
             results["gc_us_per_frame"] = drive(c, gc.proc.pid, args.frames, args.window, "1001")
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+                spy.wait(60)
+                spy = None
+            if args.single:
+                results["gc_single_us_per_frame"] = drive(c, gc.proc.pid, args.single, 1, "1001")
     finally:
         if spy is not None:
-            spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+            spy.send_signal(signal.SIGINT)
             spy.wait(60)
         gc.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -131,6 +143,12 @@ def main(argv: Optional[list] = None) -> dict:
     print(f"  bare gevent-websocket JSON echo {results['echo_us_per_frame']:8.1f} µs/frame")
     print(f"  GC on the sim                   {results['gc_us_per_frame']:8.1f} µs/frame")
     print(f"  ratio GC / echo                 {results['ratio']:8.2f}x")
+    if args.single:
+        results["single_ratio"] = results["gc_single_us_per_frame"] / results["echo_single_us_per_frame"]
+        print(f"one at a time ({args.single} GetState frames, each sent when the last was answered):")
+        print(f"  bare gevent-websocket JSON echo {results['echo_single_us_per_frame']:8.1f} µs/frame")
+        print(f"  GC on the sim                   {results['gc_single_us_per_frame']:8.1f} µs/frame")
+        print(f"  ratio GC / echo                 {results['single_ratio']:8.2f}x")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return results
