@@ -59,6 +59,30 @@ def test_an_agent_blocked_on_io_stalls_neither_other_agents_nor_its_own_order():
     assert seen == ["A1 start", "B1", "A1 end", "A2"]
 
 
+def test_a_parked_worker_serves_one_key_at_a_time():
+    """A worker that drained its key parks and takes the next key that gets work; a key
+    blocked on I/O keeps its own worker meanwhile, and at most ``idle_workers`` park."""
+    workers = KeyedWorkers(max_pending=10, idle_workers=2)
+    io_done = gevent.event.Event()
+    seen = []
+    assert workers.submit("1001", lambda: (seen.append("A1 start"), io_done.wait(10), seen.append("A1 end")))
+    for agent in ("1002", "1003", "1004"):  # each starts after the last parked
+        assert workers.submit(agent, lambda a=agent: seen.append(a))
+        gevent.sleep(0)
+        gevent.sleep(0)
+    assert workers.submit("1001", lambda: seen.append("A2"))
+    for agent in ("1005", "1006", "1007"):  # at once: parked workers and new ones share them
+        assert workers.submit(agent, lambda a=agent: seen.append(a))
+    gevent.sleep(0)
+    gevent.sleep(0)
+    assert seen == ["A1 start", "1002", "1003", "1004", "1005", "1006", "1007"]
+    io_done.set()
+    gevent.sleep(0)
+    gevent.sleep(0)
+    assert seen[-2:] == ["A1 end", "A2"]
+    assert len(workers._parked) <= 2 and not workers._pending
+
+
 def test_a_full_agent_queue_refuses_only_when_its_worker_cannot_drain_it():
     workers = KeyedWorkers(max_pending=3)
     ran = []
