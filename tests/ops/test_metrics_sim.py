@@ -73,6 +73,10 @@ def test_metrics_count_a_slow_client_and_backlog_drops(tmp_path):
         slow.connect(gc.tcp_address)
         slow.sendall(b"Connect#1001|slow,secret\n" + b"".join(b"Hello#slow-%d\n" % i for i in range(1000)))
         slow.settimeout(30)
+        # the slow client's Connect first: a status change processed before it (the two
+        # connections race under load) would refuse it as OUT_OF_SERVICE, and nothing
+        # would then be bound to "slow" to keep a backlog
+        wait_for(lambda: "agent 1001 connected on destination slow" in gc.log(), what="the slow client's Connect")
         # GC reads a client no faster than it answers (flow control, issue 10): what overflows
         # the queue of a client that never reads is events nobody asked for, here status
         # changes, sent to each of its 1,000 destinations
