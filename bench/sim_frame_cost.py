@@ -3,8 +3,8 @@
 Both servers run as child processes on loopback and are driven the same way by one
 WebSocket client in this process: ``--frames`` JSON frames (``GetState`` of a
 connected agent), sent in windows of ``--window`` (default 50: a client pipelining,
-the headline ratio) and each answered by one event; ``--single`` frames are also sent
-one at a time (a desktop waiting for each answer), a second ratio.
+the headline ratio) and each answered by one event; ``--single`` frames (10,000) are also
+sent one at a time (a desktop waiting for each answer), a second ratio.
 The figure is the server process's CPU time (user + system, from /proc) divided by
 the number of frames, for
 
@@ -89,7 +89,7 @@ def main(argv: Optional[list] = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--frames", type=int, default=20000)
     ap.add_argument("--window", type=int, default=50, help="frames in flight")
-    ap.add_argument("--single", type=int, default=5000, help="frames sent one at a time (0: none)")
+    ap.add_argument("--single", type=int, default=10000, help="frames sent one at a time (0: none)")
     ap.add_argument("--profile", help="py-spy SVG of GC during its run")
     ap.add_argument("--json", help="also write the results to this file")
     args, _ = ap.parse_known_args(argv)
