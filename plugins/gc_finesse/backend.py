@@ -25,6 +25,7 @@ unchanged.
 """
 from __future__ import annotations
 
+import collections
 import logging
 from typing import Optional
 
@@ -70,6 +71,9 @@ class FinesseBackend(b.Backend):
         self.sessions: dict[str, "FinesseSession"] = {}
         self._all_sessions: set["FinesseSession"] = set()
         self._streams: dict = {}  # id(session) -> its current stream, for the pinger
+        # node -> XMPP logins under way there: they watch its XMPP side as much as a
+        # connected stream does (a login that gets no answer fails on its own timeout)
+        self.logins_in_flight: collections.Counter = collections.Counter()
         self._team_owners: dict[str, list["FinesseSession"]] = {}
         self._queue_owners: dict[str, list["FinesseSession"]] = {}
         self._sink: Optional[b.EventSink] = None
@@ -458,6 +462,7 @@ class FinesseSession(b.AgentSession):
             stream = AgentStream(be.thread, self.agent_id, self._xmpp_secret, be.stream_settings(), be)
             stream.owner = self
             stream.node_key = node
+            be.logins_in_flight[node] += 1
             try:
                 ip, port = be.xmpp_address(node)
                 stream.open(ip, port)
@@ -467,6 +472,10 @@ class FinesseSession(b.AgentSession):
                 stream.close()
                 raise BackendError("UNABLE_TO_SUBSCRIBE_TO_FINESSE",
                                    f"no notifications for agent {self.agent_id}: {exc}") from None
+            finally:
+                be.logins_in_flight[node] -= 1
+                if be.logins_in_flight[node] <= 0:
+                    del be.logins_in_flight[node]
             self.stream = stream
             for team_id in sorted(self.teams):
                 stream.subscribe(_team_node(team_id))

@@ -99,17 +99,26 @@ class NodeMonitor:
     def _probe_xmpp_unwatched(self, why: str) -> bool:
         """With no agent's stream on the node in use (nobody signed in), nothing else
         watches its notification service: ask it for a stream's features
-        (:mod:`gc_finesse.xmpp_probe`); no answer is trouble. With streams there, the
-        keep-alive pings watch it."""
+        (:mod:`gc_finesse.xmpp_probe`); no answer is trouble. With streams there, or
+        agents' XMPP logins under way there (a wave of agents signing in: the server is
+        busy, not gone, and each login has its own timeout), those watch it. A probe
+        that goes unanswered while a stream came up meanwhile is "slow", not "gone"."""
         b = self.backend
         node = b.active_node()
-        if b.status != IN_SERVICE or self._streams_on(node):
+        if b.status != IN_SERVICE or self._watched(node):
             return True
         problem = b.probe_xmpp(node)
         if problem is None:
             return True
+        if self._watched(node):
+            log.info("Finesse %s: XMPP probe unanswered (%s), but agents' streams are logging in there", node, problem)
+            return True
         self.trouble("XMPP", f"{why}: XMPP on {node} ({node.host}:{node.xmpp_port}): {problem}")
         return False
+
+    def _watched(self, node: "Node") -> bool:
+        """Do agents' streams (connected, or logging in) watch ``node``'s XMPP side?"""
+        return bool(self.backend.logins_in_flight.get(node)) or bool(self._streams_on(node))
 
     def _streams_on(self, node: "Node") -> list:
         return [s.stream for s in self.backend.live_sessions()

@@ -359,3 +359,29 @@ def test_the_xmpp_probe_refuses_silence_and_dtds(answer, why):
         done.set()
         t.join(10)
         server.close()
+
+
+def test_a_login_under_way_watches_the_xmpp_side_until_its_own_timeout(fresh, proxies, tmp_path):
+    """Nobody signed in yet and the first agents' XMPP logins under way (a morning wave:
+    Prosody busy with thousands of logins answers a bare probe late): the logins watch
+    the XMPP side, so an unanswered XMPP probe is not trouble while they last. Here the
+    primary's XMPP is black-holed as the agent connects: the agent's own login times
+    out first (its Connect fails with UNABLE_TO_SUBSCRIBE_TO_FINESSE; the client hears no
+    System verdict before that answer), and only then does the health probe declare the
+    node out of service and GC move to the secondary."""
+    conf = proxied_config(fresh, proxies, health_interval=0.2, health_timeout=1.0, xmpp_timeout=6.0, **FAST)
+    with GCProcess(conf, workdir=tmp_path) as gc:
+        c = watching(gc, "wave")
+        c.events.clear()
+        proxies["p_xmpp"].black_hole()
+        c.send({"type": "Connect", "agentId": AGENT, "requestId": "connect",
+                "params": {"clientDestination": "wave", "password": PASSWORD}})
+        answer = c.expect(lambda e: event_obj(e).get("requestId") == "connect", timeout=30)
+        assert event_obj(answer)["type"] == "Error"
+        assert event_obj(answer)["errorCode"] == "UNABLE_TO_SUBSCRIBE_TO_FINESSE", answer
+        # in order on this connection: nothing about the node before the login's own answer
+        assert [event_obj(e).get("type") for e in c.events] == ["Error"], c.events
+        assert c.expect("System", timeout=30)["status"] == "OUT_OF_SERVICE"
+        assert c.expect("System", timeout=30)["status"] == "IN_SERVICE"   # on the secondary
+        assert systems_until_beat(c, "wave") == ["OUT_OF_SERVICE", "IN_SERVICE"]
+        assert "health probe: XMPP on primary" in gc.log()
