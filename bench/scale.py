@@ -24,6 +24,7 @@ import argparse
 import json
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from finesse_latency import BareSubscribers, GCReader, _process_stats, pct  # noqa: E402
+from finesse_latency import BareSubscribers, GCReader, _process_stats, _py_spy, pct  # noqa: E402
 
 from gc_core.testing import GCClient, GCProcess, event_obj, event_type  # noqa: E402
 from gc_finesse_emulator.cluster import EmulatorCluster  # noqa: E402
@@ -112,6 +113,7 @@ def main(argv: Optional[list] = None) -> dict:
     ap.add_argument("--single", type=int, default=200, help="single changes, one at a time")
     ap.add_argument("--deadline", type=float, default=600.0, help="seconds allowed for the sign-in")
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument("--profile", help="py-spy GC during the burst into this file (collapsed stacks if it ends in .txt)")
     args, _ = ap.parse_known_args(argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # GC inherits it
@@ -196,9 +198,13 @@ def main(argv: Optional[list] = None) -> dict:
                     out.update(r.arrivals)
                 return out
             live = [a for a in agents if a in s["signed"]]
+            spy = _py_spy(gc.proc.pid, args.profile) if args.profile else None
             cpu0 = _process_stats(gc.proc.pid).get("cpu_s", 0.0)
             gc_burst = burst(cluster_of, live, gc_arrivals, "READY")
             cpu1 = _process_stats(gc.proc.pid).get("cpu_s", 0.0)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+                spy.wait(60)
             delivered = sum(1 for a in live if gc_arrivals()[a])
             if delivered:
                 results["gc_cpu_ms_per_event"] = round((cpu1 - cpu0) * 1000 / delivered, 3)

@@ -20,7 +20,10 @@ What Finesse needs from it (reference section 8):
 - at most :data:`LOGINS_IN_FLIGHT` streams of a thread log in at once (connect to
   session start): with two thousand agents connecting in the same second, more
   connections arrive than the XMPP server's accept queue holds (Prosody's: 128)
-  and some logins were reset mid-way (42 of 2,000 in a benchmark run).
+  and some logins were reset mid-way (42 of 2,000 in a benchmark run). 100 keeps
+  under that queue and is what the benchmark's bare clients use; 32 made 2,000
+  sign-ins 2.30x the bare logins where 100 gave 1.81x (and 200 no better, 1.83x:
+  ``bench/finesse_latency.py --agents 2000``, one run each, idle 2 cores).
 
 Everything here runs on the XMPP thread except the small gevent-side API
 (:meth:`AgentStream.open`, :meth:`~AgentStream.close`, :meth:`~AgentStream.subscribe`,
@@ -59,7 +62,7 @@ _EVENT = f"{{{NS_EVENT}}}event"
 _ITEMS = f"{{{NS_EVENT}}}items"
 _ITEM = f"{{{NS_EVENT}}}item"
 API = "/finesse/api"
-LOGINS_IN_FLIGHT = 32  # per XMPP thread; the rest wait their turn (within their login timeout)
+LOGINS_IN_FLIGHT = 100  # per XMPP thread; the rest wait their turn (within their login timeout)
 
 
 class StreamError(Exception):
