@@ -74,9 +74,13 @@ class BareSubscribers:
     """N agents logged in to Prosody with slixmpp on one asyncio thread, recording the
     arrival time of every item on each agent's User node."""
 
-    def __init__(self, host: str, port: int, domain: str, agents: list):
+    def __init__(self, host: str, port: int, domain: str, agents: list, arrivals: Optional[dict] = None):
+        """``arrivals``: a dict shared with other subscriber sets (agent -> arrival
+        times), so whoever polls it reads one dict, whatever the number of sets."""
         self.host, self.port, self.domain, self.agents = host, port, domain, agents
-        self.arrivals: dict = {a: [] for a in agents}
+        self.arrivals: dict = {} if arrivals is None else arrivals
+        for a in agents:
+            self.arrivals.setdefault(a, [])
         self.loop = asyncio.new_event_loop()
         self.clients: list = []
         self._ssl = ssl.create_default_context()
@@ -140,12 +144,18 @@ class BareSubscribers:
 
 # -- GC clients ---------------------------------------------------------------------------
 class GCReader(threading.Thread):
-    """Reads one GC connection, recording each agent's State arrivals (after set-up)."""
+    """Reads one GC connection, recording each agent's State arrivals (after set-up)
+    into ``arrivals`` (agent -> arrival times), a dict all readers share: polling it
+    costs the benchmark's main thread what polling the bare subscribers' dict costs
+    (merging the readers' dicts on every poll held the GIL while a reader waited to
+    time its event: a bias against GC growing with the number of agents)."""
 
-    def __init__(self, client: GCClient, agents: list):
+    def __init__(self, client: GCClient, agents: list, arrivals: Optional[dict] = None):
         super().__init__(daemon=True)
         self.client = client
-        self.arrivals: dict = {a: [] for a in agents}
+        self.arrivals: dict = {} if arrivals is None else arrivals
+        for a in agents:
+            self.arrivals.setdefault(a, [])
         self.recording = False
         self.stop = False
 
@@ -316,7 +326,8 @@ def main(argv: Optional[list] = None) -> dict:
             if spy is not None:
                 spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
                 spy.wait(60)
-            readers = [GCReader(c, group) for c, group in pairs]
+            shared: dict = {}
+            readers = [GCReader(c, group, shared) for c, group in pairs]
             for r in readers:
                 r.start()
             time.sleep(0.5)
@@ -324,10 +335,7 @@ def main(argv: Optional[list] = None) -> dict:
                 r.recording = True
 
             def gc_arrivals():
-                out = {}
-                for r in readers:
-                    out.update(r.arrivals)
-                return out
+                return shared
             live = [a for _, group in pairs for a in group]
             results["gc_signed_in"] = len(live)
             gc_lat = bursts(cluster, live, args.rounds, gc_arrivals)

@@ -137,7 +137,9 @@ def main(argv: Optional[list] = None) -> dict:
         # -- baseline: bare slixmpp subscribers on every Prosody -------------------------
         for a in agents:
             cluster_of[a].model.change_state(a, "LOGIN", extension=a)
-        bares = [BareSubscribers(cl.primary.xmpp_host, cl.primary.xmpp_port, cl.xmpp_domain, agents_by[k])
+        bare_shared: dict = {}
+        bares = [BareSubscribers(cl.primary.xmpp_host, cl.primary.xmpp_port, cl.xmpp_domain, agents_by[k],
+                                 bare_shared)
                  for k, cl in enumerate(clusters)]
         t0 = time.monotonic()
         done = [threading.Thread(target=b.login_all) for b in bares]
@@ -148,14 +150,10 @@ def main(argv: Optional[list] = None) -> dict:
         results["bare_login_all_s"] = time.monotonic() - t0
 
         def bare_arrivals():
-            out = {}
-            for b in bares:
-                out.update(b.arrivals)
-            return out
+            return bare_shared
         time.sleep(1.0)
-        for b in bares:
-            for a in b.arrivals:
-                b.arrivals[a].clear()
+        for times in bare_shared.values():
+            times.clear()
         bare_burst = burst(cluster_of, agents, bare_arrivals, "READY")
         bare_one = single(cluster_of, agents, args.single, bare_arrivals)
         for b in bares:
@@ -185,7 +183,8 @@ def main(argv: Optional[list] = None) -> dict:
             results["gc_process_after_sign_in"] = stats
             if stats.get("rss_mb") and s["signed_in"]:
                 results["rss_kb_per_agent"] = round(stats["rss_mb"] * 1024 / s["signed_in"], 1)
-            readers = [GCReader(c, [a for a in group if a in s["signed"]]) for c, group in s["pairs"]]
+            shared: dict = {}
+            readers = [GCReader(c, [a for a in group if a in s["signed"]], shared) for c, group in s["pairs"]]
             for r in readers:
                 r.start()
             time.sleep(1.0)
@@ -193,10 +192,7 @@ def main(argv: Optional[list] = None) -> dict:
                 r.recording = True
 
             def gc_arrivals():
-                out = {}
-                for r in readers:
-                    out.update(r.arrivals)
-                return out
+                return shared
             live = [a for a in agents if a in s["signed"]]
             spy = _py_spy(gc.proc.pid, args.profile) if args.profile else None
             cpu0 = _process_stats(gc.proc.pid).get("cpu_s", 0.0)

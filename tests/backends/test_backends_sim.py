@@ -12,6 +12,8 @@ import sys
 import pytest
 
 from gc_core.testing import GCProcess, event_obj, event_type, to_toml
+
+from tests.backends.helpers import ask, connect
 from tests.expected import described
 
 SIM = {"demo_call_interval": 0.0, "external_answer_after": -1.0}
@@ -28,22 +30,6 @@ def two_sims(default: bool = True) -> dict:
 def gc(tmp_path_factory):
     with GCProcess(two_sims(), workdir=tmp_path_factory.mktemp("gc-two-sims")) as p:
         yield p
-
-
-def connect(gc, agent, dest, transport="websocket"):
-    c = gc.client(transport)
-    c.send({"type": "Hello", "params": {"clientDestination": dest}})
-    assert c.expect("System")["status"] == "IN_SERVICE"
-    c.send({"type": "Connect", "agentId": agent, "params": {"clientDestination": dest, "password": "secret"}})
-    c.send({"type": "Login", "agentId": agent, "params": {"password": "secret", "extension": agent},
-            "requestId": "in"})
-    c.expect("AgentInfo", requestId="in")
-    return c
-
-
-def ask(c, agent, type_, rid, **params):
-    c.send({"type": type_, "agentId": agent, "requestId": rid, **({"params": params} if params else {})})
-    return c.expect(lambda e: event_obj(e).get("requestId") == rid)
 
 
 def test_commands_are_offered_per_agent_backend(gc):

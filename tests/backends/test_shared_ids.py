@@ -16,6 +16,8 @@ import pytest
 from gc_core.resources import conf_dir
 from gc_core.testing import GCProcess, event_obj, event_type
 
+from tests.backends.helpers import ask, connect
+
 SIM = {"demo_call_interval": 0.0, "external_answer_after": -1.0}
 EAST_TEAM = {"1001", "1002", "1003", "1100"}            # conf/sim-site.toml, team 1
 WEST_TEAM = {"2001", "2002", "1003", "2100"}            # west_site() below, team 1
@@ -46,23 +48,6 @@ def gc(tmp_path_factory):
                                     "site": west_site(work)}}}
     with GCProcess(config, workdir=work) as p:
         yield p
-
-
-def connect(gc, agent, dest):
-    c = gc.client("tcp")
-    c.send({"type": "Hello", "params": {"clientDestination": dest}})
-    assert c.expect("System")["status"] == "IN_SERVICE"
-    c.send({"type": "Connect", "agentId": agent, "params": {"clientDestination": dest, "password": "secret"}})
-    c.send({"type": "Login", "agentId": agent, "params": {"password": "secret", "extension": agent},
-            "requestId": "in"})
-    c.expect("AgentInfo", requestId="in")
-    return c
-
-
-def ask(c, agent, type_, rid, **params) -> dict:
-    """The answer to a request (its event's object: TeamAgents and QueueStats are arrays)."""
-    c.send({"type": type_, "agentId": agent, "requestId": rid, **({"params": params} if params else {})})
-    return event_obj(c.expect(lambda e: event_obj(e).get("requestId") == rid))
 
 
 def unasked(c, dest, kind) -> list:

@@ -18,6 +18,8 @@ from gc_core.errors import BackendError
 from gc_finesse.rest import BasicAuth, RestClient, credentials
 from gc_finesse.settings import DEFAULTS, FinesseSettings, Node
 
+from tests.support import make_test_pki
+
 API_ERR = ("<ApiErrors><ApiError><ErrorType>{t}</ErrorType><ErrorData>{d}</ErrorData>"
            "<ErrorMessage>{m}</ErrorMessage></ApiError></ApiErrors>")
 LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -267,18 +269,8 @@ def test_agents_share_connections_but_never_credentials_or_cookies(server):
 def tls_server(tmp_path_factory):
     """The fixture server over HTTPS with a certificate of a test CA made here (openssl)."""
     import ssl
-    import subprocess
     d = tmp_path_factory.mktemp("rest-pki")
-
-    def run(*args):
-        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=GC REST test CA",
-        "-keyout", "ca.key", "-out", "ca.pem")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
-        "-out", "server.csr")
-    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", "2", "-extfile", "ext.cnf", "-out", "server.pem")
+    make_test_pki(d)
     srv = Fixture()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(d / "server.pem", d / "server.key")

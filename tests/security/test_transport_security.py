@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import subprocess
 import time
 
 import pytest
@@ -16,7 +15,7 @@ import websocket  # websocket-client
 from gc_core.testing import GCProcess
 from gc_core.transport_security import sign_token
 
-from tests.support import sim_config
+from tests.support import make_test_pki, sim_config
 
 SECRET = "s3cret-for-clients-7d1e"
 
@@ -25,16 +24,7 @@ SECRET = "s3cret-for-clients-7d1e"
 def pki(tmp_path_factory):
     """A test CA and a server certificate for 127.0.0.1 / localhost signed by it."""
     d = tmp_path_factory.mktemp("pki")
-
-    def run(*args):
-        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=GC test CA",
-        "-keyout", "ca.key", "-out", "ca.pem")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key",
-        "-out", "server.csr")
-    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", "2", "-extfile", "ext.cnf", "-out", "server.pem")
+    make_test_pki(d)
     return d
 
 

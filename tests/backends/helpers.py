@@ -1,0 +1,25 @@
+"""What the multi-backend tests do as a client: sign an agent in on a destination of
+its own, and ask one command's answer."""
+from __future__ import annotations
+
+from gc_core.testing import event_obj
+
+PASSWORD = "secret"
+
+
+def connect(gc, agent: str, dest: str, transport: str = "websocket"):
+    """A client with ``agent`` connected and signed in (its extension = its id) on ``dest``."""
+    c = gc.client(transport)
+    c.send({"type": "Hello", "params": {"clientDestination": dest}})
+    assert c.expect("System")["status"] == "IN_SERVICE"
+    c.send({"type": "Connect", "agentId": agent, "params": {"clientDestination": dest, "password": PASSWORD}})
+    c.send({"type": "Login", "agentId": agent, "params": {"password": PASSWORD, "extension": agent},
+            "requestId": "in"})
+    c.expect("AgentInfo", requestId="in")
+    return c
+
+
+def ask(c, agent: str, type_: str, rid: str, **params) -> dict:
+    """The answer to a request (its event's object: TeamAgents and QueueStats are arrays)."""
+    c.send({"type": type_, "agentId": agent, "requestId": rid, **({"params": params} if params else {})})
+    return event_obj(c.expect(lambda e: event_obj(e).get("requestId") == rid))
