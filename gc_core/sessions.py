@@ -156,7 +156,12 @@ class Sessions:
         ``hold``: the transport vouches that ``conn`` *is* the destination's channel
         (a broker topic named after it, which only the broker's authenticated clients
         can read), so the connection holds it even if it existed.
-        GCError PLEASE_RETRY when ``conn`` already serves ``max_destinations``."""
+        GCError PLEASE_RETRY when ``conn`` already serves ``max_destinations``, or when
+        it has closed meanwhile (a Connect still running when its client vanished must
+        not re-add a dead connection that :meth:`leave` has already removed: the
+        destination would hold it, and everything it references, for good)."""
+        if conn.closed:
+            raise GCError("PLEASE_RETRY", f"the connection closed before it could join destination {name}")
         dest = self.destinations.get(name)
         if hold:
             conn.owned.add(name)

@@ -111,7 +111,6 @@ class TcpTransport:
         conn = self.connector.open_connection("tcp", f"{addr[0]}:{addr[1]}", write, close, self.conf["max_queue"],
                                               write_many)
         limit = self.conf["max_frame_bytes"]
-        blank = 0
         try:
             while not conn.closed:
                 line = reader.readline(limit + 2)
@@ -123,6 +122,7 @@ class TcpTransport:
                     while line and not line.endswith(b"\n"):  # discard the rest of the line
                         line = reader.readline(65536)
                         size += len(line)
+                        gevent.sleep(0)  # an endless line must not starve other clients
                     self.connector.frame_too_large(conn, size - 1, limit)
                     conn.pace()
                     continue
@@ -136,9 +136,7 @@ class TcpTransport:
                     conn.receive(text)
                     conn.pace()  # flow control (read no faster than the client reads) and fairness
                 else:
-                    blank += 1
-                    if blank % 256 == 0:  # frames that need no answer yield too
-                        gevent.sleep(0)
+                    conn.pace()  # blank lines need no answer, but yield like frames do
         except OSError as exc:
             log.debug("%r: %s", conn, exc)
         finally:

@@ -23,6 +23,8 @@ log = logging.getLogger("gc.websocket")
 _handler_log = logging.getLogger("gc.websocket.handler")
 _handler_log.setLevel(logging.WARNING)
 _DISCARD_CHUNK = 65536
+YIELD_EVERY_FRAMES = 32  # frames of one message read in a row before the reader yields
+MAX_FRAGMENTS = 4096  # frames one message may span (browsers send one; a 1 MB message in 256-byte pieces)
 
 
 def unmask(payload: bytes, mask: bytes) -> bytes:
@@ -59,15 +61,25 @@ def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: Non
     reading its payload: a message over ``limit`` bytes is read off the socket in
     small chunks and discarded (raising :class:`FrameTooLarge` afterwards), so the
     connection stays usable and memory stays bounded. ``heard`` is called for every
-    control frame (a pong answers GC's ping: the client is alive)."""
+    control frame (a pong answers GC's ping: the client is alive).
+
+    One client's frames never keep the others waiting: it yields to the hub every
+    :data:`YIELD_EVERY_FRAMES` frames of a message and after every discarded chunk,
+    and a message in more than :data:`MAX_FRAGMENTS` frames is a protocol error
+    (empty continuation frames would otherwise make one endless message that never
+    reaches the size limit). A client frame without a mask is a protocol error
+    (RFC 6455 section 5.1: the server must close the connection)."""
     size = 0
     parts: list[bytes] = []
     too_large = False
     started = False
+    frames = 0
     while True:
         header = Header.decode_header(ws.stream)
         if header.flags:
             raise ProtocolError("reserved bits set")
+        if not header.mask:
+            raise ProtocolError("a client frame without a mask (RFC 6455 section 5.1)")
         if header.opcode in (WebSocket.OPCODE_PING, WebSocket.OPCODE_PONG, WebSocket.OPCODE_CLOSE):
             heard()
             payload = ws.raw_read(header.length) if header.length else b""
@@ -78,7 +90,10 @@ def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: Non
             elif header.opcode == WebSocket.OPCODE_PONG:
                 ws.handle_pong(header, payload)
             else:
-                ws.handle_close(header, payload)
+                try:
+                    ws.handle_close(header, payload)
+                except (UnicodeError, ValueError) as exc:  # a close reason that is not UTF-8
+                    raise ProtocolError(f"unreadable close frame: {exc}") from None
                 return None
             gevent.sleep(0)  # a flood of pings must not starve other clients
             continue
@@ -88,6 +103,11 @@ def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: Non
             started = True
         elif header.opcode != WebSocket.OPCODE_CONTINUATION or not started:
             raise ProtocolError(f"unexpected opcode {header.opcode}")
+        frames += 1
+        if frames > MAX_FRAGMENTS:
+            raise ProtocolError(f"a message in more than {MAX_FRAGMENTS} frames")
+        if frames % YIELD_EVERY_FRAMES == 0:
+            gevent.sleep(0)
         size += header.length
         if too_large or size > limit:
             too_large = True
@@ -97,6 +117,7 @@ def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: Non
                 if not chunk:
                     raise WebSocketError("unexpected EOF")
                 remaining -= len(chunk)
+                gevent.sleep(0)  # discarding a huge frame must not starve other clients
         elif header.length:
             payload = ws.raw_read(header.length)
             if len(payload) != header.length:
