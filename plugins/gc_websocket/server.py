@@ -1,6 +1,7 @@
 """The WebSocket server and its frame reader."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import struct
@@ -23,6 +24,7 @@ log = logging.getLogger("gc.websocket")
 _handler_log = logging.getLogger("gc.websocket.handler")
 _handler_log.setLevel(logging.WARNING)
 _DISCARD_CHUNK = 65536
+_NO_LOCK = contextlib.nullcontext()
 YIELD_EVERY_FRAMES = 32  # frames of one message read in a row before the reader yields
 MAX_FRAGMENTS = 4096  # frames one message may span (browsers send one; a 1 MB message in 256-byte pieces)
 
@@ -54,14 +56,16 @@ class FrameTooLarge(Exception):
         self.size = size
 
 
-def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: None):
+def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: None,
+              lock: Optional[gevent.lock.Semaphore] = None):
     """Read one message as text; None when the peer closed.
 
     Unlike ``WebSocket.receive`` this checks each frame's declared length before
     reading its payload: a message over ``limit`` bytes is read off the socket in
     small chunks and discarded (raising :class:`FrameTooLarge` afterwards), so the
     connection stays usable and memory stays bounded. ``heard`` is called for every
-    control frame (a pong answers GC's ping: the client is alive).
+    control frame (a pong answers GC's ping: the client is alive). ``lock``: the
+    socket's write lock, held while the pong or the close answer is written.
 
     One client's frames never keep the others waiting: it yields to the hub every
     :data:`YIELD_EVERY_FRAMES` frames of a message and after every discarded chunk,
@@ -86,12 +90,16 @@ def read_text(ws: WebSocket, limit: int, heard: Callable[[], None] = lambda: Non
             if header.mask:
                 payload = unmask(payload, header.mask)
             if header.opcode == WebSocket.OPCODE_PING:
-                ws.handle_ping(header, payload)
+                # the pong shares the socket with the writer, which may be halfway
+                # through a batch (sendall yields on a full buffer): take its lock
+                with lock if lock is not None else _NO_LOCK:
+                    ws.handle_ping(header, payload)
             elif header.opcode == WebSocket.OPCODE_PONG:
                 ws.handle_pong(header, payload)
             else:
                 try:
-                    ws.handle_close(header, payload)
+                    with lock if lock is not None else _NO_LOCK:
+                        ws.handle_close(header, payload)
                 except (UnicodeError, ValueError) as exc:  # a close reason that is not UTF-8
                     raise ProtocolError(f"unreadable close frame: {exc}") from None
                 return None
@@ -244,7 +252,7 @@ class WebSocketTransport:
         try:
             while not conn.closed:
                 try:
-                    text = read_text(ws, limit, conn.touch)
+                    text = read_text(ws, limit, conn.touch, lock)
                 except FrameTooLarge as exc:
                     self.connector.frame_too_large(conn, exc.size, limit)
                     conn.pace()
