@@ -19,7 +19,7 @@ def connect(gc, agent: str, dest: str, transport: str = "websocket"):
     return c
 
 
-def ask(c, agent: str, type_: str, rid: str, **params) -> dict:
+def ask(c, agent: str, type_: str, rid: str, timeout: float = 10.0, **params) -> dict:
     """The answer to a request (its event's object: TeamAgents and QueueStats are arrays)."""
     c.send({"type": type_, "agentId": agent, "requestId": rid, **({"params": params} if params else {})})
-    return event_obj(c.expect(lambda e: event_obj(e).get("requestId") == rid))
+    return event_obj(c.expect(lambda e: event_obj(e).get("requestId") == rid, timeout))

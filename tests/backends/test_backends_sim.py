@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from gc_core.testing import GCProcess, event_obj, event_type, to_toml
+from gc_core.testing import GCProcess, event_type, to_toml
 
 from tests.backends.helpers import ask, connect
 from tests.expected import described

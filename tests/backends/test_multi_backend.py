@@ -14,10 +14,11 @@ from __future__ import annotations
 import pytest
 
 from gc_core.testing import GCProcess, event_obj, event_type
-from tests.finesse.harness import PASSWORD, finesse_section, scenario_team, write_site
+from tests.finesse.harness import finesse_section, scenario_team, write_site
 
 pytest.importorskip("gc_finesse.backend")
 from gc_finesse_emulator.cluster import EmulatorCluster  # noqa: E402
+from tests.backends.helpers import ask, connect
 from tests.expected import described
 
 UCCE_TEAM, UCCX_TEAM, SIM_TEAM = scenario_team(1), scenario_team(2), scenario_team(3)
@@ -85,23 +86,13 @@ def gc(clusters, site, tmp_path_factory):
 
 
 def sign_in(gc, agent: str, dest: str):
-    c = gc.client()
-    c.send({"type": "Hello", "params": {"clientDestination": dest}})
-    assert c.expect("System")["status"] == "IN_SERVICE"
-    c.send({"type": "Connect", "agentId": agent, "params": {"clientDestination": dest, "password": PASSWORD}})
-    c.send({"type": "Login", "agentId": agent, "params": {"password": PASSWORD, "extension": agent},
-            "requestId": "login"})
-    c.expect("AgentInfo", requestId="login")
+    c = connect(gc, agent, dest)
     assert c.expect("State", agentId=agent)["state"] == "NOT_READY"
     return c
 
 
 def request(c, agent: str, type_: str, rid: str, **params):
-    frame = {"type": type_, "agentId": agent, "requestId": rid}
-    if params:
-        frame["params"] = params
-    c.send(frame)
-    return c.expect(lambda e: event_obj(e).get("requestId") == rid, timeout=15)
+    return ask(c, agent, type_, rid, timeout=15, **params)
 
 
 def take_a_call(c, agent: str, place_call) -> None:
