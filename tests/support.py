@@ -16,6 +16,19 @@ def sim_config(**sections) -> dict:
     return config
 
 
+def signed_in(gc, agent: str, dest: str, transport: str = "websocket", password: str = "secret"):
+    """A client of ``gc`` on destination ``dest`` (Hello answered IN_SERVICE) with
+    ``agent`` connected and signed in (Login with its extension = its id, AgentInfo)."""
+    c = gc.client(transport)
+    c.send({"type": "Hello", "params": {"clientDestination": dest}})
+    assert c.expect("System")["status"] == "IN_SERVICE"
+    c.send({"type": "Connect", "agentId": agent, "params": {"clientDestination": dest, "password": password}})
+    c.send({"type": "Login", "agentId": agent, "params": {"password": password, "extension": agent},
+            "requestId": "login"})
+    c.expect("AgentInfo", requestId="login")
+    return c
+
+
 def make_test_pki(directory) -> None:
     """A test CA (``ca.pem``, ``ca.key``) and a server certificate for 127.0.0.1 and
     localhost signed by it (``server.pem``, ``server.key``), made in ``directory`` with

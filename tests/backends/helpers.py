@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from gc_core.testing import event_obj
 
+from tests.support import signed_in
+
 PASSWORD = "secret"
 
 
 def connect(gc, agent: str, dest: str, transport: str = "websocket"):
-    """A client with ``agent`` connected and signed in (its extension = its id) on ``dest``."""
-    c = gc.client(transport)
-    c.send({"type": "Hello", "params": {"clientDestination": dest}})
-    assert c.expect("System")["status"] == "IN_SERVICE"
-    c.send({"type": "Connect", "agentId": agent, "params": {"clientDestination": dest, "password": PASSWORD}})
-    c.send({"type": "Login", "agentId": agent, "params": {"password": PASSWORD, "extension": agent},
-            "requestId": "in"})
-    c.expect("AgentInfo", requestId="in")
-    return c
+    """A client with ``agent`` connected and signed in on ``dest`` (tests.support.signed_in)."""
+    return signed_in(gc, agent, dest, transport, PASSWORD)
 
 
 def ask(c, agent: str, type_: str, rid: str, timeout: float = 10.0, **params) -> dict:

@@ -18,6 +18,8 @@ from gc_core.testing import GCProcess, event_obj
 from gc_finesse_emulator.cluster import EmulatorCluster
 from gc_finesse_emulator.testing import restore
 
+from tests import support
+
 from .harness import PASSWORD, finesse_config
 
 AGENT = "1001"
@@ -53,14 +55,7 @@ def gc_factory(fresh, tmp_path):
 
 
 def signed_in(gc, agent=AGENT, dest="fo"):
-    c = gc.client()
-    c.send({"type": "Hello", "params": {"clientDestination": dest}})
-    assert c.expect("System")["status"] == "IN_SERVICE"
-    c.send({"type": "Connect", "agentId": agent, "params": {"clientDestination": dest, "password": PASSWORD}})
-    c.send({"type": "Login", "agentId": agent, "params": {"password": PASSWORD, "extension": agent},
-            "requestId": "login"})
-    c.expect("AgentInfo", requestId="login")
-    return c
+    return support.signed_in(gc, agent, dest, password=PASSWORD)
 
 
 def get_state(c, rid, agent=AGENT):
